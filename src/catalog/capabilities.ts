@@ -1,0 +1,191 @@
+import type { GatewayId } from './gateways.js';
+import type { Mode, VideoRequest } from './video-request.js';
+
+/** Optional request fields whose support differs between gateways. */
+export type OptionalField =
+  | 'negativePrompt'
+  | 'aspectRatio'
+  | 'startImage'
+  | 'endImage'
+  | 'referenceImages'
+  | 'referenceVideos'
+  | 'elements'
+  | 'watermark'
+  | 'callbackUrl';
+
+/** How a gateway supports one optional field; conditional support names the field it depends on. */
+export type FieldSupport =
+  | { support: 'yes' }
+  | { support: 'no'; why: string }
+  | { support: 'only-with'; field: keyof VideoRequest; why: string }
+  | { support: 'only-without'; field: keyof VideoRequest; why: string };
+
+export interface GatewayCapabilities {
+  modes: readonly Mode[];
+  multiShot: readonly ('customize' | 'intelligence')[];
+  /** A prompt is required, except where one of these makes it optional. */
+  prompt: { required: true; exceptWith: readonly ('startImage' | 'customShots')[] };
+  fields: Readonly<Record<OptionalField, FieldSupport>>;
+  /** The gateway dedupes creates by an idempotency key (so a submit can be retried safely). */
+  idempotencyKey: boolean;
+  /** What the gateway assumes when a field is omitted; the SDK always sends its own value instead. */
+  vendorDefaults: { mode: string; sound: boolean | string; duration: number; source: string };
+}
+
+const yes = { support: 'yes' } as const;
+const no = (why: string): FieldSupport => ({ support: 'no', why });
+
+export const CAPABILITIES: Readonly<Record<GatewayId, GatewayCapabilities>> = {
+  apiinone: {
+    modes: ['std', 'pro'],
+    multiShot: ['customize'],
+    prompt: { required: true, exceptWith: ['customShots'] },
+    fields: {
+      negativePrompt: no('API in One documents no negative prompt for kling-3'),
+      aspectRatio: yes,
+      startImage: yes,
+      endImage: no('API in One documents no end frame for kling-3'),
+      referenceImages: no('API in One takes one image (the first frame), not reference images'),
+      referenceVideos: no('API in One takes no reference video'),
+      elements: no("API in One's kling_elements shape is undocumented"),
+      watermark: no('API in One documents no watermark option'),
+      callbackUrl: yes,
+    },
+    idempotencyKey: false,
+    vendorDefaults: { mode: 'std', sound: true, duration: 5, source: 'seeds/001_c760ae7395079c8c.txt' },
+  },
+  apiframe: {
+    modes: ['std', 'pro', '4k'],
+    multiShot: ['customize'],
+    prompt: { required: true, exceptWith: [] },
+    fields: {
+      negativePrompt: yes,
+      aspectRatio: yes,
+      startImage: yes,
+      endImage: yes,
+      referenceImages: no('apiframe kling-3.0 takes start and end frames, not reference images'),
+      referenceVideos: no('apiframe kling-3.0 takes no reference video'),
+      elements: no('apiframe kling-3.0 has no elements'),
+      watermark: no('apiframe kling-3.0 has no watermark option'),
+      callbackUrl: yes,
+    },
+    idempotencyKey: true,
+    vendorDefaults: {
+      mode: 'pro',
+      sound: true,
+      duration: 5,
+      source: 'seeds/004_1c68a2e2be57eaaa.txt',
+    },
+  },
+  evolink: {
+    modes: ['std', 'pro', '4k'],
+    multiShot: ['customize', 'intelligence'],
+    prompt: { required: true, exceptWith: ['startImage', 'customShots'] },
+    fields: {
+      negativePrompt: yes,
+      aspectRatio: {
+        support: 'only-without',
+        field: 'startImage',
+        why: 'EvoLink image-to-video takes its aspect ratio from the start image',
+      },
+      startImage: yes,
+      endImage: yes,
+      referenceImages: no('EvoLink Kling 3.0 takes start and end frames, not reference images'),
+      referenceVideos: no('EvoLink Kling 3.0 takes no reference video'),
+      elements: {
+        support: 'only-with',
+        field: 'startImage',
+        why: 'EvoLink takes elements only on image-to-video (a startImage)',
+      },
+      watermark: yes,
+      callbackUrl: yes,
+    },
+    idempotencyKey: false,
+    vendorDefaults: { mode: '720p', sound: 'off', duration: 5, source: 'seeds/002_114c251b0c336bbd.txt' },
+  },
+  modellix: {
+    modes: ['std', 'pro'],
+    multiShot: ['intelligence'],
+    prompt: { required: true, exceptWith: [] },
+    fields: {
+      negativePrompt: no('Modellix kling-v3-omni-video has no negative prompt'),
+      aspectRatio: yes,
+      startImage: no('Modellix kling-v3-omni-video has no first or last frame; use referenceImages'),
+      endImage: no('Modellix kling-v3-omni-video has no first or last frame; use referenceImages'),
+      referenceImages: yes,
+      referenceVideos: yes,
+      elements: no('Modellix kling-v3-omni-video has no elements'),
+      watermark: no('Modellix kling-v3-omni-video has no watermark option'),
+      callbackUrl: no('Modellix sends no callbacks for kling-v3-omni-video; poll instead'),
+    },
+    idempotencyKey: false,
+    vendorDefaults: { mode: 'pro', sound: 'off', duration: 5, source: 'seeds/003_d70058caab910867.txt' },
+  },
+};
+
+/** One thing a gateway can't do with a request. */
+export interface UnsupportedUse {
+  field: string;
+  message: string;
+}
+
+const OPTIONAL_FIELDS = Object.keys(CAPABILITIES.apiinone.fields) as OptionalField[];
+
+function isPresent(value: unknown): boolean {
+  return value !== undefined && !(Array.isArray(value) && value.length === 0);
+}
+
+/**
+ * Every feature of `request` that `gateway` can't honour, with a message naming field and gateway.
+ * Pure: pricing and the client both use it, so a quote never lists a gateway that lacks a feature
+ * the request uses. (A missing prompt does not change a price: see `findMissingRequired`.)
+ */
+export function findUnsupported(gateway: GatewayId, request: VideoRequest): UnsupportedUse[] {
+  const caps = CAPABILITIES[gateway];
+  const problems: UnsupportedUse[] = [];
+  const mode = request.mode ?? 'std';
+  if (!caps.modes.includes(mode)) {
+    problems.push({
+      field: 'mode',
+      message: `${gateway} does not support mode '${mode}' (it supports ${caps.modes.join(', ')})`,
+    });
+  }
+  const shotType = request.multiShot?.type;
+  if (shotType !== undefined && !caps.multiShot.includes(shotType)) {
+    problems.push({
+      field: 'multiShot',
+      message:
+        caps.multiShot.length === 0
+          ? `${gateway} does not support multi-shot`
+          : `${gateway} does not support '${shotType}' multi-shot (only ${caps.multiShot.join(', ')})`,
+    });
+  }
+  for (const field of OPTIONAL_FIELDS) {
+    if (!isPresent(request[field])) continue;
+    const rule = caps.fields[field];
+    if (rule.support === 'no') {
+      problems.push({ field, message: `${gateway} does not support ${field}: ${rule.why}` });
+    } else if (rule.support === 'only-with' && !isPresent(request[rule.field])) {
+      problems.push({ field, message: `${gateway} supports ${field} only with ${rule.field}: ${rule.why}` });
+    } else if (rule.support === 'only-without' && isPresent(request[rule.field])) {
+      problems.push({ field, message: `${gateway} does not support ${field} with ${rule.field}: ${rule.why}` });
+    }
+  }
+  return problems;
+}
+
+/** Fields `gateway` requires that `request` leaves out (today only the prompt). */
+export function findMissingRequired(gateway: GatewayId, request: VideoRequest): UnsupportedUse[] {
+  if (request.prompt !== undefined) return [];
+  const excused = CAPABILITIES[gateway].prompt.exceptWith.some((reason) =>
+    reason === 'startImage' ? request.startImage !== undefined : request.multiShot?.type === 'customize',
+  );
+  return excused ? [] : [{ field: 'prompt', message: promptRequiredMessage(gateway) }];
+}
+
+function promptRequiredMessage(gateway: GatewayId): string {
+  const except = CAPABILITIES[gateway].prompt.exceptWith;
+  if (except.length === 0) return `${gateway} requires a prompt`;
+  const clauses = except.map((e) => (e === 'startImage' ? 'a startImage' : "'customize' multi-shot"));
+  return `${gateway} requires a prompt unless the request has ${clauses.join(' or ')}`;
+}

@@ -1,0 +1,4 @@
+export * from './capabilities.js';
+export * from './gateways.js';
+export * from './rates.js';
+export * from './video-request.js';

@@ -1,0 +1,69 @@
+import type { GatewayId } from './gateways.js';
+
+/**
+ * The normalized request, one shape for every gateway (DESIGN.md §4). Declared here, with no runtime
+ * code, so the pure pricing entry can name it; `src/request/` validates it with zod.
+ */
+export interface VideoRequest {
+  prompt?: string;
+  negativePrompt?: string;
+  /** Default `'std'`. EvoLink: 720p / 1080p / 4k; apiframe: standard / pro / 4k. */
+  mode?: Mode;
+  /** Integer 3–15, default 5. Must be absent with `referenceVideos` (the output follows the video). */
+  duration?: number;
+  /** No default: omitted unless given (it does not change the price). */
+  aspectRatio?: AspectRatio;
+  /** Default false. */
+  sound?: boolean;
+  /** First frame URL: makes the request image-to-video. */
+  startImage?: string;
+  /** Last frame URL (needs `startImage`). */
+  endImage?: string;
+  /** Reference images (Modellix `images`): http(s) URLs or base64 data. */
+  referenceImages?: string[];
+  /** At most one reference video (Modellix `videos`): forces sound off, duration omitted, price unknown. */
+  referenceVideos?: string[];
+  multiShot?: MultiShot;
+  /** Pre-trained subjects (EvoLink `element_list`): at most 3, image-to-video only. */
+  elements?: { id: string }[];
+  watermark?: boolean;
+  /** https only, no private or loopback hosts, at most 2048 characters. */
+  callbackUrl?: string;
+  /** Raw extra wire fields per gateway; one that collides with a mapped field is an error. */
+  providerOptions?: Partial<Record<GatewayId, Record<string, unknown>>>;
+}
+
+export type Mode = 'std' | 'pro' | '4k';
+export type AspectRatio = '16:9' | '9:16' | '1:1';
+export type MultiShot = { type: 'customize'; shots: Shot[] } | { type: 'intelligence' };
+export interface Shot {
+  prompt: string;
+  duration: number;
+}
+
+export const MODES = ['std', 'pro', '4k'] as const satisfies readonly Mode[];
+export const ASPECT_RATIOS = ['16:9', '9:16', '1:1'] as const satisfies readonly AspectRatio[];
+
+/** The defaults the SDK applies and always sends, so the estimate is what the gateway charges. */
+export const REQUEST_DEFAULTS = { mode: 'std', duration: 5, sound: false } as const satisfies {
+  mode: Mode;
+  duration: number;
+  sound: boolean;
+};
+
+/** Limits shared by every gateway (the strictest documented value where they differ). */
+export const REQUEST_LIMITS = {
+  minDuration: 3,
+  maxDuration: 15,
+  /** API in One, EvoLink and Modellix: 2500; apiframe allows 4000. */
+  maxPromptLength: 2500,
+  maxNegativePromptLength: 2500,
+  minShots: 1,
+  maxShots: 6,
+  minShotDuration: 1,
+  /** EvoLink's per-shot limit. */
+  maxShotPromptLength: 512,
+  maxElements: 3,
+  maxReferenceVideos: 1,
+  maxCallbackUrlLength: 2048,
+} as const;

@@ -1,0 +1,244 @@
+/**
+ * The KlingError family (DESIGN.md §6). A leaf module: it imports nothing, so the pricing entry can
+ * throw these without pulling in the network stack.
+ *
+ * `instanceof` breaks when an app loads both the ESM and the CommonJS copy of this package, so every
+ * class also has a static `is(value)` that checks a `Symbol.for` brand instead.
+ */
+
+import type { GatewayId } from './catalog/gateways.js';
+
+/** Whether a submit that failed may have created (and billed) a task at the gateway. */
+export type TaskState = 'not-created' | 'may-exist';
+
+/** One problem with a request, with the path of the offending field. */
+export interface ValidationIssue {
+  path: (string | number)[];
+  message: string;
+}
+
+/** The last task seen, carried by wait and task errors (typed loosely here to keep this module a leaf). */
+export interface TaskSnapshot {
+  id: string;
+  gateway: GatewayId;
+  status: string;
+}
+
+const KINDS = Symbol.for('kling-sdk.error.kinds');
+
+interface ErrorOptions {
+  cause?: unknown;
+  taskState?: TaskState;
+}
+
+type ErrorClass<T> = { readonly kind: string; prototype: T };
+
+export class KlingError extends Error {
+  static readonly kind: string = 'KlingError';
+  /** Set on every error thrown by a submit: whether the task may exist (and cost money). */
+  readonly taskState?: TaskState;
+  declare readonly [KINDS]: readonly string[];
+
+  constructor(message: string, options: ErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    const kinds: string[] = [];
+    for (let c: unknown = new.target; typeof c === 'function' && 'kind' in c; c = Object.getPrototypeOf(c)) {
+      kinds.push(String((c as { kind: unknown }).kind));
+    }
+    Object.defineProperty(this, KINDS, { value: Object.freeze(kinds), enumerable: false });
+    this.name = kinds[0] ?? 'KlingError';
+    if (options.taskState !== undefined) this.taskState = options.taskState;
+  }
+
+  /** Brand check that works across ESM and CommonJS copies of the package. */
+  static is<T>(this: ErrorClass<T>, value: unknown): value is T {
+    if (typeof value !== 'object' || value === null) return false;
+    const kinds = (value as { [KINDS]?: unknown })[KINDS];
+    return Array.isArray(kinds) && kinds.includes(this.kind);
+  }
+}
+
+/** The request is invalid. Carries every problem found, each with its path. Nothing was sent. */
+export class KlingValidationError extends KlingError {
+  static override readonly kind: string = 'KlingValidationError';
+  readonly issues: readonly ValidationIssue[];
+
+  constructor(issues: ValidationIssue[], options: ErrorOptions = {}) {
+    super(formatIssues(issues), { taskState: 'not-created', ...options });
+    this.issues = issues;
+  }
+}
+
+/** The chosen gateway cannot honour a field of the request. Nothing was sent. */
+export class KlingUnsupportedError extends KlingError {
+  static override readonly kind: string = 'KlingUnsupportedError';
+  readonly gateway: GatewayId;
+  readonly field: string;
+
+  constructor(gateway: GatewayId, field: string, message: string, options: ErrorOptions = {}) {
+    super(message, { taskState: 'not-created', ...options });
+    this.gateway = gateway;
+    this.field = field;
+  }
+}
+
+/** A submit was refused before sending because its estimate is above `maxCost` or unknown. */
+export class KlingBudgetError extends KlingError {
+  static override readonly kind: string = 'KlingBudgetError';
+  readonly gateway: GatewayId;
+  /** The estimate in the unit the budget was given in, or null when the price is unknown. */
+  readonly estimated: number | null;
+  readonly maxCost: number;
+
+  constructor(
+    gateway: GatewayId,
+    estimated: number | null,
+    maxCost: number,
+    message: string,
+    options: ErrorOptions = {},
+  ) {
+    super(message, { taskState: 'not-created', ...options });
+    this.gateway = gateway;
+    this.estimated = estimated;
+    this.maxCost = maxCost;
+  }
+}
+
+export interface ApiErrorFields {
+  gateway: GatewayId;
+  status: number;
+  /** The gateway's own error code, as a string (EvoLink `insufficient_quota`, API in One `400`). */
+  code?: string;
+  type?: string;
+  requestId?: string;
+}
+
+/** The gateway answered with an error status. Subclasses by status; see `KlingApiError.from`. */
+export class KlingApiError extends KlingError {
+  static override readonly kind: string = 'KlingApiError';
+  readonly gateway: GatewayId;
+  readonly status: number;
+  readonly code?: string;
+  readonly type?: string;
+  readonly requestId?: string;
+
+  constructor(message: string, fields: ApiErrorFields, options: ErrorOptions = {}) {
+    super(message, options);
+    this.gateway = fields.gateway;
+    this.status = fields.status;
+    if (fields.code !== undefined) this.code = fields.code;
+    if (fields.type !== undefined) this.type = fields.type;
+    if (fields.requestId !== undefined) this.requestId = fields.requestId;
+  }
+
+  /** The subclass for an HTTP status: 401/403 auth, 402 credits, 404, 429, 5xx. */
+  static from(
+    message: string,
+    fields: ApiErrorFields & { retryAfterMs?: number },
+    options: ErrorOptions = {},
+  ): KlingApiError {
+    const { status } = fields;
+    if (status === 401 || status === 403) return new KlingAuthError(message, fields, options);
+    if (status === 402) return new KlingInsufficientCreditsError(message, fields, options);
+    if (status === 404) return new KlingNotFoundError(message, fields, options);
+    if (status === 429) return new KlingRateLimitError(message, fields, options);
+    if (status >= 500) return new KlingServerError(message, fields, options);
+    return new KlingApiError(message, fields, options);
+  }
+}
+
+export class KlingAuthError extends KlingApiError {
+  static override readonly kind: string = 'KlingAuthError';
+}
+export class KlingInsufficientCreditsError extends KlingApiError {
+  static override readonly kind: string = 'KlingInsufficientCreditsError';
+}
+export class KlingNotFoundError extends KlingApiError {
+  static override readonly kind: string = 'KlingNotFoundError';
+}
+export class KlingRateLimitError extends KlingApiError {
+  static override readonly kind: string = 'KlingRateLimitError';
+  /** How long the gateway asked us to wait (`Retry-After`), when it said. */
+  readonly retryAfterMs?: number;
+
+  constructor(message: string, fields: ApiErrorFields & { retryAfterMs?: number }, options: ErrorOptions = {}) {
+    super(message, fields, options);
+    if (fields.retryAfterMs !== undefined) this.retryAfterMs = fields.retryAfterMs;
+  }
+}
+export class KlingServerError extends KlingApiError {
+  static override readonly kind: string = 'KlingServerError';
+}
+
+/** The request never got a response: refused, reset, DNS failure. */
+export class KlingConnectionError extends KlingError {
+  static override readonly kind: string = 'KlingConnectionError';
+}
+
+/** A request or a wait ran past its deadline. `lastTask` is the last status seen by `wait`. */
+export class KlingTimeoutError extends KlingError {
+  static override readonly kind: string = 'KlingTimeoutError';
+  readonly lastTask?: TaskSnapshot;
+
+  constructor(message: string, options: ErrorOptions & { lastTask?: TaskSnapshot } = {}) {
+    super(message, options);
+    if (options.lastTask !== undefined) this.lastTask = options.lastTask;
+  }
+}
+
+/**
+ * A submit may have reached the gateway but its outcome is unknown (the connection dropped after the
+ * body was sent, a 5xx from a gateway that does not dedupe). It is never re-sent blind: check the
+ * gateway's dashboard, or re-send with the same idempotency key where the gateway dedupes.
+ */
+export class KlingSubmitUncertainError extends KlingError {
+  static override readonly kind: string = 'KlingSubmitUncertainError';
+  readonly gateway: GatewayId;
+  readonly idempotencyKey?: string;
+
+  constructor(
+    gateway: GatewayId,
+    message: string,
+    options: Omit<ErrorOptions, 'taskState'> & { idempotencyKey?: string } = {},
+  ) {
+    super(message, { ...options, taskState: 'may-exist' });
+    this.gateway = gateway;
+    if (options.idempotencyKey !== undefined) this.idempotencyKey = options.idempotencyKey;
+  }
+}
+
+/** The task ended as failed or canceled at the gateway. */
+export class KlingTaskFailedError extends KlingError {
+  static override readonly kind: string = 'KlingTaskFailedError';
+  readonly task: TaskSnapshot;
+
+  constructor(message: string, task: TaskSnapshot, options: ErrorOptions = {}) {
+    super(message, options);
+    this.task = task;
+  }
+}
+
+/** The gateway answered 2xx with a body we cannot read (HTML, truncated JSON, missing fields). */
+export class KlingResponseError extends KlingError {
+  static override readonly kind: string = 'KlingResponseError';
+  readonly gateway: GatewayId;
+  /** A short excerpt of the body, for debugging. */
+  readonly excerpt?: string;
+
+  constructor(gateway: GatewayId, message: string, options: ErrorOptions & { excerpt?: string } = {}) {
+    super(message, options);
+    this.gateway = gateway;
+    if (options.excerpt !== undefined) this.excerpt = options.excerpt;
+  }
+}
+
+/** A webhook could not be parsed or its signature did not verify. */
+export class KlingWebhookError extends KlingError {
+  static override readonly kind: string = 'KlingWebhookError';
+}
+
+function formatIssues(issues: ValidationIssue[]): string {
+  if (issues.length === 0) return 'Invalid request.';
+  const lines = issues.map((i) => `  - ${i.path.length > 0 ? i.path.join('.') : '(request)'}: ${i.message}`);
+  return `Invalid request (${issues.length} problem${issues.length === 1 ? '' : 's'}):\n${lines.join('\n')}`;
+}

@@ -1,0 +1,19 @@
+import { defineConfig } from 'tsup';
+
+// TS 6 deprecates `baseUrl`, which tsup 8.5 injects into the dts build (research/toolchain.md §2).
+const dts = { compilerOptions: { ignoreDeprecations: '6.0' } } as const;
+const entry = { index: 'src/index.ts', pricing: 'src/pricing/index.ts' };
+
+export default defineConfig([
+  { entry, format: ['esm'], dts, clean: true, target: 'node20', sourcemap: true },
+  // p-retry is ESM-only: inline it into the CommonJS build, or require() consumers get
+  // "pRetry is not a function" (research/toolchain.md §3; scripts/smoke.mjs guards it).
+  {
+    entry,
+    format: ['cjs'],
+    dts,
+    target: 'node20',
+    sourcemap: true,
+    noExternal: ['p-retry', 'is-network-error'],
+  },
+]);
