@@ -54,6 +54,7 @@ export class KlingError extends Error {
   static is<T>(this: ErrorClass<T>, value: unknown): value is T {
     if (typeof value !== 'object' || value === null) return false;
     const kinds = (value as { [KINDS]?: unknown })[KINDS];
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the subclass `is` was called on.
     return Array.isArray(kinds) && kinds.includes(this.kind);
   }
 }
@@ -161,7 +162,11 @@ export class KlingRateLimitError extends KlingApiError {
   /** How long the gateway asked us to wait (`Retry-After`), when it said. */
   readonly retryAfterMs?: number;
 
-  constructor(message: string, fields: ApiErrorFields & { retryAfterMs?: number }, options: ErrorOptions = {}) {
+  constructor(
+    message: string,
+    fields: ApiErrorFields & { retryAfterMs?: number },
+    options: ErrorOptions = {},
+  ) {
     super(message, fields, options);
     if (fields.retryAfterMs !== undefined) this.retryAfterMs = fields.retryAfterMs;
   }

@@ -164,11 +164,14 @@ export function findUnsupported(gateway: GatewayId, request: VideoRequest): Unsu
     if (!isPresent(request[field])) continue;
     const rule = caps.fields[field];
     if (rule.support === 'no') {
-      problems.push({ field, message: `${gateway} does not support ${field}: ${rule.why}` });
+      problems.push({ field, message: `${field} is not supported on ${gateway}: ${rule.why}` });
     } else if (rule.support === 'only-with' && !isPresent(request[rule.field])) {
-      problems.push({ field, message: `${gateway} supports ${field} only with ${rule.field}: ${rule.why}` });
+      problems.push({ field, message: `${field} needs ${rule.field} on ${gateway}: ${rule.why}` });
     } else if (rule.support === 'only-without' && isPresent(request[rule.field])) {
-      problems.push({ field, message: `${gateway} does not support ${field} with ${rule.field}: ${rule.why}` });
+      problems.push({
+        field,
+        message: `${field} can't be used with ${rule.field} on ${gateway}: ${rule.why}`,
+      });
     }
   }
   return problems;

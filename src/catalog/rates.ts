@@ -37,7 +37,13 @@ const APIFRAME_SEED = 'seeds/004_1c68a2e2be57eaaa.txt';
 const EVOLINK_SEED = 'seeds/002_114c251b0c336bbd.txt';
 const MODELLIX_SEED = 'seeds/003_d70058caab910867.txt';
 
-const row = (key: string, mode: Mode, sound: boolean, perSecond: PerSecond | null, source: string): RateRow => ({
+const row = (
+  key: string,
+  mode: Mode,
+  sound: boolean,
+  perSecond: PerSecond | null,
+  source: string,
+): RateRow => ({
   key,
   mode,
   sound,

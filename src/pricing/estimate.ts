@@ -70,9 +70,15 @@ interface PricedFields {
  * The cost of `request` at `gateway`: pure and synchronous. Throws `KlingValidationError` for a bad
  * mode, duration or sound, and `KlingUnsupportedError` when the gateway can't serve the request.
  */
-export function estimateCost(gateway: GatewayId, request: VideoRequest, options: PricingOptions = {}): CostEstimate {
+export function estimateCost(
+  gateway: GatewayId,
+  request: VideoRequest,
+  options: PricingOptions = {},
+): CostEstimate {
   if (!isGatewayId(gateway)) {
-    throw new KlingValidationError([{ path: ['gateway'], message: `unknown gateway; use one of ${GATEWAY_IDS.join(', ')}` }]);
+    throw new KlingValidationError([
+      { path: ['gateway'], message: `unknown gateway; use one of ${GATEWAY_IDS.join(', ')}` },
+    ]);
   }
   const fields = readPricedFields(request);
   checkOptions(options);
@@ -155,10 +161,22 @@ function estimateValidated(
       usdApproximate = rate.approximate;
     }
   }
-  return { ...base, exact: true, billedSeconds, perSecond: perSecondInUnit, total, usd, credits, usdApproximate };
+  return {
+    ...base,
+    exact: true,
+    billedSeconds,
+    perSecond: perSecondInUnit,
+    total,
+    usd,
+    credits,
+    usdApproximate,
+  };
 }
 
-function usdPerCredit(gateway: GatewayId, options: PricingOptions): { value: number; approximate: boolean } | null {
+function usdPerCredit(
+  gateway: GatewayId,
+  options: PricingOptions,
+): { value: number; approximate: boolean } | null {
   const given = options.usdPerCredit;
   if (typeof given === 'object' && given[gateway] !== undefined) {
     return { value: given[gateway], approximate: false };
@@ -183,14 +201,20 @@ function readPricedFields(request: VideoRequest): PricedFields {
   let duration: number | null = null;
   if (hasReferenceVideo) {
     if (request.duration !== undefined) {
-      issues.push({ path: ['duration'], message: 'must be left out with referenceVideos (the video sets the length)' });
+      issues.push({
+        path: ['duration'],
+        message: 'must be left out with referenceVideos (the video sets the length)',
+      });
     }
     if (sound) issues.push({ path: ['sound'], message: 'must be off with referenceVideos' });
   } else {
     duration = request.duration ?? REQUEST_DEFAULTS.duration;
     const { minDuration, maxDuration } = REQUEST_LIMITS;
     if (!Number.isInteger(duration) || duration < minDuration || duration > maxDuration) {
-      issues.push({ path: ['duration'], message: `must be a whole number of seconds from ${minDuration} to ${maxDuration}` });
+      issues.push({
+        path: ['duration'],
+        message: `must be a whole number of seconds from ${minDuration} to ${maxDuration}`,
+      });
     }
   }
   if (issues.length > 0) throw new KlingValidationError(issues);
@@ -220,7 +244,10 @@ function checkOptions(options: PricingOptions): void {
     const keys = RATE_TABLES[gateway].rows.map((r) => r.key);
     for (const [key, perSecond] of Object.entries(table ?? {})) {
       if (!keys.includes(key)) {
-        issues.push({ path: ['rates', gateway, key], message: `unknown rate key; ${gateway} has ${keys.join(', ')}` });
+        issues.push({
+          path: ['rates', gateway, key],
+          message: `unknown rate key; ${gateway} has ${keys.join(', ')}`,
+        });
         continue;
       }
       if (perSecond.usd !== undefined) checkRate(perSecond.usd, ['rates', gateway, key, 'usd']);

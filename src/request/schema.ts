@@ -1,0 +1,194 @@
+import { z } from 'zod';
+import {
+  ASPECT_RATIOS,
+  GATEWAY_IDS,
+  MODES,
+  type Mode,
+  REQUEST_DEFAULTS,
+  REQUEST_LIMITS,
+  type VideoRequest,
+} from '../catalog/index.js';
+import { KlingValidationError, type ValidationIssue } from '../errors.js';
+import { callbackUrlProblem, isBase64Media, isHttpUrl } from './url-rules.js';
+
+const L = REQUEST_LIMITS;
+
+const nonBlank = (max: number) =>
+  z
+    .string()
+    .max(max, { error: `must be at most ${max} characters` })
+    .refine((s) => s.trim() !== '', { error: 'must not be empty' });
+
+const httpUrl = z.string().refine(isHttpUrl, { error: 'must be an absolute http(s) URL' });
+const mediaReference = z
+  .string()
+  .refine((s) => isHttpUrl(s) || isBase64Media(s), {
+    error: 'must be an absolute http(s) URL or base64 data',
+  });
+
+const shot = z.strictObject({
+  prompt: nonBlank(L.maxShotPromptLength),
+  duration: z
+    .int({ error: 'must be a whole number of seconds' })
+    .min(L.minShotDuration, { error: `must be at least ${L.minShotDuration} second` }),
+});
+
+const multiShot = z.discriminatedUnion(
+  'type',
+  [
+    z.strictObject({
+      type: z.literal('customize'),
+      shots: z
+        .array(shot)
+        .min(L.minShots, { error: `needs at least ${L.minShots} shot` })
+        .max(L.maxShots, { error: `takes at most ${L.maxShots} shots` }),
+    }),
+    z.strictObject({ type: z.literal('intelligence') }),
+  ],
+  { error: "type must be 'customize' (with shots) or 'intelligence'" },
+);
+
+const rawFields = z.record(z.string(), z.unknown());
+
+const videoRequestSchema = z.strictObject({
+  prompt: nonBlank(L.maxPromptLength).optional(),
+  negativePrompt: nonBlank(L.maxNegativePromptLength).optional(),
+  mode: z.enum(MODES, { error: `must be one of ${MODES.join(', ')}` }).optional(),
+  duration: z
+    .int({ error: 'must be a whole number of seconds' })
+    .min(L.minDuration, { error: `must be at least ${L.minDuration} seconds` })
+    .max(L.maxDuration, { error: `must be at most ${L.maxDuration} seconds` })
+    .optional(),
+  aspectRatio: z.enum(ASPECT_RATIOS, { error: `must be one of ${ASPECT_RATIOS.join(', ')}` }).optional(),
+  sound: z.boolean({ error: 'must be true or false' }).optional(),
+  startImage: httpUrl.optional(),
+  endImage: httpUrl.optional(),
+  referenceImages: z
+    .array(mediaReference)
+    .min(1, { error: 'must not be empty (leave it out instead)' })
+    .optional(),
+  referenceVideos: z
+    .array(mediaReference)
+    .min(1, { error: 'must not be empty (leave it out instead)' })
+    .max(L.maxReferenceVideos, { error: `takes at most ${L.maxReferenceVideos} video` })
+    .optional(),
+  multiShot: multiShot.optional(),
+  elements: z
+    .array(z.strictObject({ id: nonBlank(64) }))
+    .min(1, { error: 'must not be empty (leave it out instead)' })
+    .max(L.maxElements, { error: `takes at most ${L.maxElements} elements` })
+    .optional(),
+  watermark: z.boolean({ error: 'must be true or false' }).optional(),
+  callbackUrl: z
+    .string()
+    .superRefine((value, ctx) => {
+      const problem = callbackUrlProblem(value, L.maxCallbackUrlLength);
+      if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
+    })
+    .optional(),
+  providerOptions: z
+    .strictObject(Object.fromEntries(GATEWAY_IDS.map((id) => [id, rawFields.optional()])))
+    .optional(),
+});
+
+/**
+ * Rules across fields. Run on the raw input next to the schema (not as a zod refinement, which zod
+ * skips once a field has a type error), so one call reports every problem.
+ */
+function crossFieldIssues(input: unknown): ValidationIssue[] {
+  if (typeof input !== 'object' || input === null) return [];
+  const request = input as Record<string, unknown>;
+  const issues: ValidationIssue[] = [];
+  const hasReferenceVideo = request.referenceVideos !== undefined;
+  if (hasReferenceVideo && request.duration !== undefined) {
+    issues.push({
+      path: ['duration'],
+      message: 'must be left out with referenceVideos (the reference video sets the length)',
+    });
+  }
+  if (hasReferenceVideo && request.sound === true) {
+    issues.push({ path: ['sound'], message: 'must be off with referenceVideos' });
+  }
+  if (request.endImage !== undefined && request.startImage === undefined) {
+    issues.push({ path: ['endImage'], message: 'needs a startImage (the first frame) too' });
+  }
+  const shots = (request.multiShot as { type?: unknown; shots?: unknown } | undefined)?.shots;
+  if (!hasReferenceVideo && Array.isArray(shots)) {
+    const durations = shots.map((s: unknown) => (s as { duration?: unknown } | null)?.duration);
+    const duration = request.duration ?? REQUEST_DEFAULTS.duration;
+    if (durations.every(Number.isInteger) && Number.isInteger(duration)) {
+      const total = (durations as number[]).reduce((sum, d) => sum + d, 0);
+      if (total !== duration) {
+        const note = request.duration === undefined ? ' (the default)' : '';
+        issues.push({
+          path: ['multiShot', 'shots'],
+          message: `shot durations add up to ${total} s but duration is ${String(duration)} s${note}; they must be equal`,
+        });
+      }
+    }
+  }
+  return issues;
+}
+
+/** A request after validation, with the defaults that change price or content filled in. */
+export type ResolvedVideoRequest = VideoRequest & {
+  mode: Mode;
+  sound: boolean;
+};
+
+/**
+ * Validates `input` as a `VideoRequest` and fills in the defaults (mode, duration, sound).
+ * Throws `KlingValidationError` listing every problem; never throws anything else.
+ */
+export function parseVideoRequest(input: unknown): ResolvedVideoRequest {
+  const result = videoRequestSchema.safeParse(input);
+  const issues = [
+    ...(result.success ? [] : toIssues(result.error.issues, input)),
+    ...crossFieldIssues(input),
+  ];
+  if (!result.success || issues.length > 0) throw new KlingValidationError(issues);
+  const request = result.data as VideoRequest;
+  const resolved: ResolvedVideoRequest = {
+    ...request,
+    mode: request.mode ?? REQUEST_DEFAULTS.mode,
+    sound: request.sound ?? REQUEST_DEFAULTS.sound,
+  };
+  if (request.referenceVideos === undefined && request.duration === undefined) {
+    resolved.duration = REQUEST_DEFAULTS.duration;
+  }
+  return resolved;
+}
+
+const KNOWN_FIELDS = Object.keys(videoRequestSchema.shape);
+
+function toIssues(zodIssues: readonly z.core.$ZodIssue[], input: unknown): ValidationIssue[] {
+  const issues: ValidationIssue[] = [];
+  for (const issue of zodIssues) {
+    const path = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) {
+        issues.push({ path: [...path, key], message: unknownFieldMessage(key, path.length === 0) });
+      }
+    } else if (issue.code === 'invalid_type' && path.length === 0) {
+      issues.push({ path, message: `the request must be an object (got ${describe(input)})` });
+    } else {
+      issues.push({ path, message: issue.message });
+    }
+  }
+  return issues;
+}
+
+function unknownFieldMessage(key: string, topLevel: boolean): string {
+  if (!topLevel) return 'unknown field';
+  const camel = key.replace(/[_-]([a-z])/g, (_, c: string) => c.toUpperCase());
+  const suggestion = KNOWN_FIELDS.find((f) => f.toLowerCase() === camel.toLowerCase());
+  return suggestion === undefined
+    ? `unknown field; pass raw gateway fields through providerOptions.<gateway>`
+    : `unknown field; did you mean '${suggestion}'?`;
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value;
+}
