@@ -20,11 +20,9 @@ const nonBlank = (max: number) =>
     .refine((s) => s.trim() !== '', { error: 'must not be empty' });
 
 const httpUrl = z.string().refine(isHttpUrl, { error: 'must be an absolute http(s) URL' });
-const mediaReference = z
-  .string()
-  .refine((s) => isHttpUrl(s) || isBase64Media(s), {
-    error: 'must be an absolute http(s) URL or base64 data',
-  });
+const mediaReference = z.string().refine((s) => isHttpUrl(s) || isBase64Media(s), {
+  error: 'must be an absolute http(s) URL or base64 data',
+});
 
 const shot = z.strictObject({
   prompt: nonBlank(L.maxShotPromptLength),
