@@ -110,7 +110,8 @@ function crossFieldIssues(input: unknown): ValidationIssue[] {
   if (request.endImage !== undefined && request.startImage === undefined) {
     issues.push({ path: ['endImage'], message: 'needs a startImage (the first frame) too' });
   }
-  const shots = (request.multiShot as { type?: unknown; shots?: unknown } | undefined)?.shots;
+  const multiShot = request.multiShot as { type?: unknown; shots?: unknown } | undefined;
+  const shots = multiShot?.type === 'customize' ? multiShot.shots : undefined;
   if (!hasReferenceVideo && Array.isArray(shots)) {
     const durations = shots.map((s: unknown) => (s as { duration?: unknown } | null)?.duration);
     const duration = request.duration ?? REQUEST_DEFAULTS.duration;
@@ -139,7 +140,7 @@ export type ResolvedVideoRequest = VideoRequest & {
  * Throws `KlingValidationError` listing every problem; never throws anything else.
  */
 export function parseVideoRequest(input: unknown): ResolvedVideoRequest {
-  const result = videoRequestSchema.safeParse(input);
+  const result = videoRequestSchema.safeParse(input, { error: defaultMessage });
   const issues = [
     ...(result.success ? [] : toIssues(result.error.issues, input)),
     ...crossFieldIssues(input),
@@ -174,6 +175,14 @@ function toIssues(zodIssues: readonly z.core.$ZodIssue[], input: unknown): Valid
     }
   }
   return issues;
+}
+
+/** Messages for the checks that carry none of their own. */
+function defaultMessage(issue: z.core.$ZodRawIssue): string | undefined {
+  if (issue.code !== 'invalid_type') return undefined;
+  return issue.input === undefined
+    ? 'is required'
+    : `must be ${issue.expected === 'array' ? 'an' : 'a'} ${issue.expected}`;
 }
 
 function unknownFieldMessage(key: string, topLevel: boolean): string {

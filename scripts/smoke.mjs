@@ -1,0 +1,79 @@
+// Loads the BUILT package the way users do, through its own `exports` (self-reference by name),
+// with both require() and import(), and calls it. attw and publint check the package's shape;
+// they miss a CommonJS build that loads and then fails at run time (research/toolchain.md §3).
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+
+const require = createRequire(import.meta.url);
+const request = { prompt: 'smoke test', duration: 7, sound: true };
+const checks = [];
+
+const entries = {
+  'require("kling-sdk")': require('kling-sdk'),
+  'require("kling-sdk/pricing")': require('kling-sdk/pricing'),
+  'import("kling-sdk")': await import('kling-sdk'),
+  'import("kling-sdk/pricing")': await import('kling-sdk/pricing'),
+};
+for (const [name, mod] of Object.entries(entries)) {
+  const estimate = mod.estimateCost('evolink', request);
+  assert.equal(estimate.usd, 0.7875, `${name}: estimateCost`);
+  assert.equal(estimate.credits, 56.7, `${name}: estimateCost credits`);
+  assert.equal(mod.quote(request)[0].gateway, 'evolink', `${name}: quote`);
+  checks.push(`${name}: estimateCost and quote`);
+}
+
+// A KlingError thrown by the CommonJS copy is recognised by the ESM copy's brand check.
+const cjs = entries['require("kling-sdk")'];
+const esm = entries['import("kling-sdk")'];
+let thrown;
+try {
+  cjs.estimateCost('apiinone', { prompt: 'x', mode: '4k' });
+} catch (error) {
+  thrown = error;
+}
+assert.ok(!(thrown instanceof esm.KlingUnsupportedError), 'the two copies really are distinct');
+assert.ok(esm.KlingUnsupportedError.is(thrown), 'KlingUnsupportedError.is across ESM and CommonJS');
+checks.push('KlingError.is across the ESM and CommonJS copies');
+
+// The pricing entry's whole import graph (following relative chunks) loads no package at all.
+const FORBIDDEN = /^(zod|undici|p-retry)(\/|$)/;
+function packagesLoadedBy(file, seen = new Set()) {
+  if (seen.has(file)) return [];
+  seen.add(file);
+  const source = readFileSync(file, 'utf8');
+  const specifiers = [
+    ...source.matchAll(/\bfrom\s*["']([^"']+)["']/g),
+    ...source.matchAll(/\bimport\s*\(\s*["']([^"']+)["']\s*\)/g),
+    ...source.matchAll(/\brequire\s*\(\s*["']([^"']+)["']\s*\)/g),
+    ...source.matchAll(/^\s*import\s*["']([^"']+)["']/gm),
+  ].map((m) => m[1]);
+  return specifiers.flatMap((s) =>
+    s.startsWith('.') ? packagesLoadedBy(join(dirname(file), s), seen) : [s],
+  );
+}
+for (const file of ['dist/pricing.js', 'dist/pricing.cjs']) {
+  const loaded = packagesLoadedBy(file);
+  assert.deepEqual(
+    loaded.filter((s) => FORBIDDEN.test(s)),
+    [],
+    `${file} must not load zod, undici or p-retry`,
+  );
+  assert.deepEqual(
+    loaded.filter((s) => !s.startsWith('node:')),
+    [],
+    `${file} loads no package at all`,
+  );
+  checks.push(`${file}: no runtime dependency in its import graph`);
+}
+
+// The scanner itself must see imports, or the check above proves nothing.
+assert.ok(packagesLoadedBy('dist/index.js').includes('zod'), 'the graph scanner finds zod in the main entry');
+assert.ok(
+  packagesLoadedBy('dist/index.cjs').includes('zod'),
+  'the graph scanner finds zod in the CommonJS entry',
+);
+
+for (const line of checks) console.log(`ok - ${line}`);
+console.log(`smoke: ${checks.length} checks passed`);

@@ -1,0 +1,69 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+/**
+ * DESIGN.md §3: imports go one way. Each layer may import only the layers listed for it
+ * (plus itself); a new directory under src/ must be added here on purpose.
+ */
+const ALLOWED: Record<string, string[]> = {
+  catalog: [],
+  'errors.ts': ['catalog'],
+  pricing: ['catalog', 'errors.ts'],
+  request: ['catalog', 'errors.ts', 'pricing'],
+  http: ['catalog', 'errors.ts'],
+  gateways: ['catalog', 'errors.ts', 'request', 'pricing', 'http'],
+  client: ['catalog', 'errors.ts', 'request', 'pricing', 'http', 'gateways'],
+  testing: ['catalog'],
+  cli: ['index.ts', 'testing', 'catalog', 'errors.ts'],
+  'index.ts': ['catalog', 'errors.ts', 'pricing', 'request', 'http', 'gateways', 'client'],
+};
+/** Packages each layer may load at run time (type-only imports are erased and not counted). */
+const PACKAGES: Record<string, string[]> = {
+  catalog: [],
+  'errors.ts': [],
+  pricing: [],
+  request: ['zod'],
+};
+
+const SRC = resolve(__dirname, '../src');
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? sourceFiles(path) : path.endsWith('.ts') ? [path] : [];
+  });
+}
+
+function layerOf(file: string): string {
+  return relative(SRC, file).split(/[\\/]/)[0] ?? '';
+}
+
+/** Value imports and re-exports (not `import type`), with their specifiers. */
+function runtimeImports(source: string): string[] {
+  const specifiers: string[] = [];
+  const pattern = /^\s*(?:import|export)\s+(?!type\s)(?:[^'"]*?from\s+)?['"]([^'"]+)['"]/gm;
+  for (const match of source.matchAll(pattern)) if (match[1] !== undefined) specifiers.push(match[1]);
+  return specifiers;
+}
+
+describe('layering (DESIGN.md §3)', () => {
+  const files = sourceFiles(SRC);
+
+  it('knows every layer under src/', () => {
+    for (const file of files) expect(Object.keys(ALLOWED)).toContain(layerOf(file));
+  });
+
+  it.each(files.map((f) => [relative(SRC, f), f]))('%s imports only lower layers', (_, file) => {
+    const layer = layerOf(file);
+    const allowed = [layer, ...(ALLOWED[layer] ?? [])];
+    for (const specifier of runtimeImports(readFileSync(file, 'utf8'))) {
+      if (specifier.startsWith('.')) {
+        const target = layerOf(resolve(dirname(file), specifier).replace(/\.js$/, '.ts'));
+        expect(allowed, `${relative(SRC, file)} imports ${specifier}`).toContain(target);
+      } else if (layer in PACKAGES && !specifier.startsWith('node:')) {
+        expect(PACKAGES[layer], `${relative(SRC, file)} loads package ${specifier}`).toContain(specifier);
+      }
+    }
+  });
+});

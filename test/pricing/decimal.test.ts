@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import { multiply } from '../../src/pricing/decimal.js';
+
+describe('multiply (exact decimal products)', () => {
+  it.each([
+    [[0.1125, 7], 0.7875],
+    [[8.1, 7], 56.7],
+    [[7.1982, 10], 71.982],
+    [[0.075, 5], 0.375],
+    [[0.1, 3], 0.3],
+    [[200, 0.01], 2],
+    [[0.012, 35], 0.42],
+    [[1e-7, 3], 3e-7],
+    [[1e21, 2], 2e21],
+  ])('%j = %d', (factors, expected) => {
+    expect(multiply(...factors)).toBe(expected);
+  });
+  it('differs from naive float math where that drifts', () => {
+    expect(0.1 * 3).not.toBe(0.3);
+    expect(multiply(0.1, 3)).toBe(0.3);
+  });
+  it('refuses non-finite input', () => {
+    expect(() => multiply(Number.POSITIVE_INFINITY, 2)).toThrow(RangeError);
+  });
+});
