@@ -112,6 +112,8 @@ export interface ApiErrorFields {
   code?: string;
   type?: string;
   requestId?: string;
+  /** How long the gateway asked us to wait (`Retry-After`, capped), when it said. */
+  retryAfterMs?: number;
 }
 
 /** The gateway answered with an error status. Subclasses by status; see `KlingApiError.from`. */
@@ -122,6 +124,7 @@ export class KlingApiError extends KlingError {
   readonly code?: string;
   readonly type?: string;
   readonly requestId?: string;
+  readonly retryAfterMs?: number;
 
   constructor(message: string, fields: ApiErrorFields, options: ErrorOptions = {}) {
     super(message, options);
@@ -130,14 +133,11 @@ export class KlingApiError extends KlingError {
     if (fields.code !== undefined) this.code = fields.code;
     if (fields.type !== undefined) this.type = fields.type;
     if (fields.requestId !== undefined) this.requestId = fields.requestId;
+    if (fields.retryAfterMs !== undefined) this.retryAfterMs = fields.retryAfterMs;
   }
 
   /** The subclass for an HTTP status: 401/403 auth, 402 credits, 404, 429, 5xx. */
-  static from(
-    message: string,
-    fields: ApiErrorFields & { retryAfterMs?: number },
-    options: ErrorOptions = {},
-  ): KlingApiError {
+  static from(message: string, fields: ApiErrorFields, options: ErrorOptions = {}): KlingApiError {
     const { status } = fields;
     if (status === 401 || status === 403) return new KlingAuthError(message, fields, options);
     if (status === 402) return new KlingInsufficientCreditsError(message, fields, options);
@@ -159,17 +159,6 @@ export class KlingNotFoundError extends KlingApiError {
 }
 export class KlingRateLimitError extends KlingApiError {
   static override readonly kind: string = 'KlingRateLimitError';
-  /** How long the gateway asked us to wait (`Retry-After`), when it said. */
-  readonly retryAfterMs?: number;
-
-  constructor(
-    message: string,
-    fields: ApiErrorFields & { retryAfterMs?: number },
-    options: ErrorOptions = {},
-  ) {
-    super(message, fields, options);
-    if (fields.retryAfterMs !== undefined) this.retryAfterMs = fields.retryAfterMs;
-  }
 }
 export class KlingServerError extends KlingApiError {
   static override readonly kind: string = 'KlingServerError';
@@ -178,6 +167,13 @@ export class KlingServerError extends KlingApiError {
 /** The request never got a response: refused, reset, DNS failure. */
 export class KlingConnectionError extends KlingError {
   static override readonly kind: string = 'KlingConnectionError';
+  /** The system or undici error code (`ECONNREFUSED`, `ECONNRESET`, `UND_ERR_SOCKET`...), when known. */
+  readonly code?: string;
+
+  constructor(message: string, options: ErrorOptions & { code?: string } = {}) {
+    super(message, options);
+    if (options.code !== undefined) this.code = options.code;
+  }
 }
 
 /** A request or a wait ran past its deadline. `lastTask` is the last status seen by `wait`. */
@@ -247,3 +243,4 @@ function formatIssues(issues: ValidationIssue[]): string {
   const lines = issues.map((i) => `  - ${i.path.length > 0 ? i.path.join('.') : '(request)'}: ${i.message}`);
   return `Invalid request (${issues.length} problem${issues.length === 1 ? '' : 's'}):\n${lines.join('\n')}`;
 }
+

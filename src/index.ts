@@ -3,6 +3,11 @@
  * from one normalized request.
  */
 export * from './catalog/index.js';
+export * from './client/index.js';
 export * from './errors.js';
+export type { SucceededTask, Task, TaskCost, TaskStatus, Video } from './gateways/index.js';
+export type { Clock } from './http/clock.js';
+export { DEFAULT_RETRY_POLICY, type RetryPolicy } from './http/retry.js';
+export type { FetchFunction } from './http/transport.js';
 export { type CostEstimate, estimateCost, type PricingOptions, quote } from './pricing/estimate.js';
 export { parseVideoRequest, type ResolvedVideoRequest, validateForGateway } from './request/index.js';

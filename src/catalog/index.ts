@@ -1,4 +1,5 @@
 export * from './capabilities.js';
 export * from './gateways.js';
 export * from './rates.js';
+export * from './render-times.js';
 export * from './video-request.js';

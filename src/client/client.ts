@@ -1,0 +1,628 @@
+import { randomUUID } from 'node:crypto';
+import { inspect } from 'node:util';
+import pRetry from 'p-retry';
+import type { Dispatcher } from 'undici';
+import { CAPABILITIES, GATEWAYS, type GatewayId, isGatewayId, type VideoRequest } from '../catalog/index.js';
+import {
+  KlingApiError,
+  KlingBudgetError,
+  KlingError,
+  KlingResponseError,
+  KlingSubmitUncertainError,
+  KlingTaskFailedError,
+  KlingTimeoutError,
+  KlingUnsupportedError,
+  KlingValidationError,
+  type TaskState,
+} from '../errors.js';
+import {
+  ADAPTERS,
+  type GatewayAdapter,
+  type GatewayPaths,
+  type SucceededTask,
+  type Task,
+  type TaskStatus,
+  type WireRequest,
+} from '../gateways/index.js';
+import { type Clock, systemClock } from '../http/clock.js';
+import {
+  DEFAULT_RETRY_POLICY,
+  failedBeforeSending,
+  isRetryableRead,
+  isRetryableSubmit,
+  parseRetryAfter,
+  type RetryPolicy,
+  retryDelay,
+} from '../http/retry.js';
+import { createTransport, type FetchFunction, type HttpResponse, type Transport } from '../http/transport.js';
+import { type CostEstimate, estimateCost, type PricingOptions } from '../pricing/estimate.js';
+import { type ResolvedVideoRequest, validateForGateway } from '../request/index.js';
+import { type DownloadOptions, type DownloadResult, downloadVideo } from './download.js';
+import { makeHandle, parseSavedHandle, type SavedHandle, type TaskHandle } from './handle.js';
+import { Limiter } from './limiter.js';
+import { DEFAULT_POLL, nextPollDelay, type PollOptions } from './poll.js';
+
+export interface Logger {
+  debug?(message: string, meta?: Record<string, unknown>): void;
+  info?(message: string, meta?: Record<string, unknown>): void;
+  warn?(message: string, meta?: Record<string, unknown>): void;
+  error?(message: string, meta?: Record<string, unknown>): void;
+}
+
+export interface KlingClientOptions {
+  gateway: GatewayId;
+  /** Falls back to the gateway's variable: APIINONE_API_KEY, APIFRAME_API_KEY, EVOLINK_API_KEY, MODELLIX_API_KEY. */
+  apiKey?: string;
+  /** An origin (`https://api.evolink.ai`, `http://127.0.0.1:4010`); https unless it is loopback. */
+  baseUrl?: string;
+  /** Override the adapter's paths; `status` holds `{id}`. */
+  endpoints?: Partial<GatewayPaths>;
+  /** Per request: connect, headers and body (default 60 s). */
+  timeoutMs?: number;
+  /** Retries after the first attempt (default 2). Submits retry only where that is safe. */
+  maxRetries?: number;
+  poll?: PollOptions;
+  /** An undici dispatcher, e.g. a `ProxyAgent`. */
+  dispatcher?: Dispatcher;
+  /** Send every request through this fetch (e.g. `globalThis.fetch`, so msw intercepts the SDK). */
+  fetch?: FetchFunction;
+  logger?: Logger;
+  /** Extra vendor status spellings, e.g. `{ DONE: 'succeeded' }`. */
+  statusMap?: Record<string, TaskStatus>;
+  /** Requests in flight at once from this client (default 16). */
+  maxConcurrency?: number;
+  /** Backoff tuning for retries. */
+  retry?: Partial<Omit<RetryPolicy, 'maxRetries'>>;
+  /** `usdPerCredit` and your own `rates`, used by `estimate` and `maxCost`. */
+  pricing?: PricingOptions;
+  /** The largest API reply read (default 4 MiB). */
+  maxResponseBytes?: number;
+  /** Time, for tests that drive waits without sleeping. */
+  clock?: Clock;
+}
+
+/** What `onBeforeSend` receives: everything needed to recover a submit whose reply is lost. */
+export interface SubmitRecord {
+  gateway: GatewayId;
+  /** Set where the gateway dedupes (apiframe): re-sending with it cannot create a second task. */
+  idempotencyKey?: string;
+  request: ResolvedVideoRequest;
+  estimate: CostEstimate;
+}
+
+/** A budget: a number is US dollars; or in the gateway's credits. */
+export type MaxCost = number | { usd?: number; credits?: number };
+
+export interface SubmitOptions {
+  signal?: AbortSignal;
+  /** Refuse (before sending) a request whose estimate is above this, or unknown. */
+  maxCost?: MaxCost;
+  /** Only where the gateway dedupes (apiframe); generated per submit there when not given. */
+  idempotencyKey?: string;
+  /** Runs before the paid request leaves: persist the record to recover after a crash. */
+  onBeforeSend?: (record: SubmitRecord) => void | Promise<void>;
+  timeoutMs?: number;
+  maxRetries?: number;
+}
+
+export interface GetTaskOptions {
+  signal?: AbortSignal;
+  timeoutMs?: number;
+  maxRetries?: number;
+}
+
+export interface WaitOptions {
+  signal?: AbortSignal;
+  /** The overall deadline for the whole wait, the request in flight included. */
+  timeoutMs?: number;
+  /** Every status seen, including unknown vendor words (`task.statusUnknown`). */
+  onProgress?: (task: Task) => void;
+}
+
+export interface GenerateOptions extends SubmitOptions, Omit<WaitOptions, 'timeoutMs'> {
+  /** The deadline for the wait after the submit. */
+  waitTimeoutMs?: number;
+  /** Runs after the submit, before waiting: save the handle to resume after a restart. */
+  onSubmitted?: (handle: TaskHandle) => void | Promise<void>;
+}
+
+const USER_AGENT = 'kling-sdk/0.1.0';
+const DEADLINE = Symbol('wait deadline');
+
+export class KlingClient {
+  readonly gateway: GatewayId;
+  readonly baseUrl: string;
+  readonly #apiKey: string;
+  readonly #adapter: GatewayAdapter;
+  readonly #paths: GatewayPaths;
+  readonly #transport: Transport;
+  readonly #limiter: Limiter;
+  readonly #clock: Clock;
+  readonly #logger: Logger;
+  readonly #retry: RetryPolicy;
+  readonly #timeoutMs: number;
+  readonly #poll: PollOptions;
+  readonly #statusMap: Record<string, TaskStatus> | undefined;
+  readonly #pricing: PricingOptions;
+  readonly #maxResponseBytes: number;
+
+  constructor(options: KlingClientOptions) {
+    if (!isGatewayId(options?.gateway)) {
+      throw new KlingValidationError([
+        { path: ['gateway'], message: `must be one of apiinone, apiframe, evolink, modellix` },
+      ]);
+    }
+    this.gateway = options.gateway;
+    const info = GATEWAYS[this.gateway];
+    const apiKey = options.apiKey ?? process.env[info.apiKeyEnv];
+    if (apiKey === undefined || apiKey.trim() === '') {
+      throw new KlingValidationError([
+        { path: ['apiKey'], message: `no API key: pass apiKey or set ${info.apiKeyEnv}` },
+      ]);
+    }
+    this.#apiKey = apiKey;
+    this.baseUrl = checkBaseUrl(options.baseUrl ?? info.baseUrl);
+    this.#adapter = ADAPTERS[this.gateway];
+    this.#paths = { ...this.#adapter.paths, ...options.endpoints };
+    const concurrency = Math.max(1, options.maxConcurrency ?? 16);
+    this.#limiter = new Limiter(concurrency);
+    this.#transport = createTransport({
+      connections: concurrency,
+      ...(options.dispatcher === undefined ? {} : { dispatcher: options.dispatcher }),
+      ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
+    });
+    this.#clock = options.clock ?? systemClock;
+    this.#logger = options.logger ?? {};
+    this.#retry = { ...DEFAULT_RETRY_POLICY, ...options.retry, maxRetries: options.maxRetries ?? 2 };
+    this.#timeoutMs = options.timeoutMs ?? 60_000;
+    this.#poll = options.poll ?? {};
+    this.#statusMap = options.statusMap;
+    this.#pricing = options.pricing ?? {};
+    this.#maxResponseBytes = options.maxResponseBytes ?? 4 * 1024 * 1024;
+  }
+
+  /** The cost of `request` at this client's gateway: pure, no request sent. */
+  estimate(request: VideoRequest): CostEstimate {
+    return estimateCost(this.gateway, validateForGateway(this.gateway, request), this.#pricing);
+  }
+
+  /**
+   * Sends the paid create request once (retrying only where that cannot create a second task) and
+   * returns a handle to save. Every error it throws carries `taskState`.
+   */
+  async submit(request: VideoRequest, options: SubmitOptions = {}): Promise<TaskHandle> {
+    const resolved = validateForGateway(this.gateway, request);
+    const dedupes = CAPABILITIES[this.gateway].idempotencyKey;
+    if (options.idempotencyKey !== undefined && !dedupes) {
+      throw new KlingUnsupportedError(
+        this.gateway,
+        'idempotencyKey',
+        `${this.gateway} does not dedupe creates by key, so an idempotencyKey would promise a safety it can't give`,
+      );
+    }
+    const estimate = estimateCost(this.gateway, resolved, this.#pricing);
+    if (options.maxCost !== undefined) checkBudget(estimate, options.maxCost);
+    const idempotencyKey = dedupes ? (options.idempotencyKey ?? randomUUID()) : undefined;
+    if (idempotencyKey !== undefined && (idempotencyKey.length === 0 || idempotencyKey.length > 255)) {
+      throw new KlingValidationError([{ path: ['idempotencyKey'], message: 'must be 1–255 characters' }]);
+    }
+    const wire = this.#adapter.toWire(resolved, {
+      paths: this.#paths,
+      ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
+    });
+    await options.onBeforeSend?.({
+      gateway: this.gateway,
+      request: resolved,
+      estimate,
+      ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
+    });
+
+    const response = await this.#sendSubmit(wire, dedupes, idempotencyKey, options);
+    let id: string;
+    try {
+      ({ id } = this.#adapter.parseSubmit(parseJson(this.gateway, response.body)));
+    } catch (error) {
+      throw this.#uncertain(
+        'the create reply could not be read, so a task may have been created',
+        idempotencyKey,
+        error,
+      );
+    }
+    this.#logger.info?.('kling: task submitted', { gateway: this.gateway, id });
+    return makeHandle({
+      v: 1,
+      gateway: this.gateway,
+      id,
+      submittedAt: new Date(this.#clock.now()).toISOString(),
+      estimate,
+      ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
+    });
+  }
+
+  /** One status read (with read retries). */
+  async getTask(idOrHandle: string | SavedHandle, options: GetTaskOptions = {}): Promise<Task> {
+    const id = this.#taskId(idOrHandle);
+    const wire = this.#adapter.statusRequest(id, { paths: this.#paths });
+    const policy = { ...this.#retry, maxRetries: options.maxRetries ?? this.#retry.maxRetries };
+    const response = await this.#withRetries(
+      () => this.#send(wire, options.signal, options.timeoutMs),
+      (error) => isRetryableRead(error),
+      policy,
+      options.signal,
+    );
+    const task = this.#adapter.parseTask(parseJson(this.gateway, response.body), {
+      now: this.#clock.now(),
+      ...(this.#statusMap === undefined ? {} : { statusMap: this.#statusMap }),
+    });
+    if (task.statusUnknown) {
+      this.#logger.warn?.('kling: unknown task status, still waiting', {
+        gateway: this.gateway,
+        id,
+        status: task.vendorStatus,
+      });
+    }
+    return task;
+  }
+
+  /**
+   * Polls until the task succeeds, within one deadline. A poll whose retries ran out does not end the
+   * wait (the task is still rendering, and already paid for); a failed task throws
+   * `KlingTaskFailedError`, the deadline `KlingTimeoutError` with the last task seen.
+   */
+  async wait(idOrHandle: string | SavedHandle, options: WaitOptions = {}): Promise<SucceededTask> {
+    const id = this.#taskId(idOrHandle);
+    const startedAt = this.#clock.now();
+    const submittedAt = typeof idOrHandle === 'string' ? startedAt : Date.parse(idOrHandle.submittedAt);
+    const timeoutMs = options.timeoutMs ?? this.#poll.timeoutMs ?? DEFAULT_POLL.timeoutMs;
+    const deadline = new AbortController();
+    const stopDeadline = new AbortController();
+    this.#clock.sleep(timeoutMs, stopDeadline.signal).then(
+      () => deadline.abort(DEADLINE),
+      () => {},
+    );
+    const signal =
+      options.signal === undefined ? deadline.signal : AbortSignal.any([options.signal, deadline.signal]);
+    let last: Task | undefined;
+    let lastError: unknown;
+    let polls = 0;
+    try {
+      for (;;) {
+        const elapsedMs = this.#clock.now() - submittedAt;
+        // The first look is immediate unless the task was only just submitted (it can't be done yet);
+        // later ones follow the poll policy.
+        const justSubmitted =
+          typeof idOrHandle !== 'string' && elapsedMs < (this.#poll.intervalMs ?? DEFAULT_POLL.intervalMs);
+        const delay =
+          polls === 0 && !justSubmitted
+            ? 0
+            : nextPollDelay({ gateway: this.gateway, elapsedMs, last }, this.#poll);
+        if (delay > 0) await this.#clock.sleep(delay, signal);
+        polls++;
+        try {
+          last = await this.getTask(id, {
+            signal,
+            timeoutMs: Math.min(this.#timeoutMs, Math.max(1, startedAt + timeoutMs - this.#clock.now())),
+          });
+        } catch (error) {
+          if (signal.aborted) throw signal.reason;
+          if (!isRetryableRead(error)) throw error;
+          lastError = error;
+          this.#logger.warn?.('kling: status poll failed after retries; still waiting', {
+            gateway: this.gateway,
+            id,
+            error: error instanceof Error ? error.message : String(error),
+          });
+          continue;
+        }
+        options.onProgress?.(last);
+        if (last.status === 'succeeded') return last;
+        if (last.status === 'failed' || last.status === 'canceled') {
+          throw new KlingTaskFailedError(
+            `${this.gateway}: task ${id} ${last.status}: ${last.error.message}`,
+            last,
+          );
+        }
+      }
+    } catch (error) {
+      if (deadline.signal.aborted && (error === DEADLINE || signal.reason === DEADLINE)) {
+        const seen = last === undefined ? 'no status seen' : `last status ${last.status}`;
+        throw new KlingTimeoutError(
+          `${this.gateway}: task ${id} not finished after ${timeoutMs} ms (${seen})`,
+          {
+            ...(last === undefined ? {} : { lastTask: last }),
+            ...(lastError === undefined ? {} : { cause: lastError }),
+          },
+        );
+      }
+      throw error;
+    } finally {
+      stopDeadline.abort();
+    }
+  }
+
+  /** Submit, then wait. `onSubmitted` runs in between, so the handle can be saved first. */
+  async generate(request: VideoRequest, options: GenerateOptions = {}): Promise<SucceededTask> {
+    const handle = await this.submit(request, options);
+    await options.onSubmitted?.(handle);
+    return this.wait(handle, {
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+      ...(options.waitTimeoutMs === undefined ? {} : { timeoutMs: options.waitTimeoutMs }),
+      ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+    });
+  }
+
+  /** Re-attaches to a saved handle (from `JSON.stringify(handle)`) without submitting anything. */
+  resume(saved: string | SavedHandle): TaskHandle {
+    const handle = parseSavedHandle(saved);
+    if (handle.gateway !== this.gateway) {
+      throw new KlingValidationError([
+        {
+          path: ['gateway'],
+          message: `the handle is for ${handle.gateway}, but this client talks to ${this.gateway}`,
+        },
+      ]);
+    }
+    return makeHandle(handle);
+  }
+
+  /** Streams the task's video to a temporary file and renames it to `path` once complete. */
+  download(task: SucceededTask, path: string, options: DownloadOptions = {}): Promise<DownloadResult> {
+    return downloadVideo(this.#transport, task, path, {
+      timeoutMs: this.#timeoutMs,
+      ...options,
+    });
+  }
+
+  /** Closes the connection pool this client opened. */
+  close(): Promise<void> {
+    return this.#transport.close();
+  }
+
+  [inspect.custom](): string {
+    return `KlingClient { gateway: '${this.gateway}', baseUrl: '${this.baseUrl}' }`;
+  }
+
+  toJSON(): { gateway: GatewayId; baseUrl: string } {
+    return { gateway: this.gateway, baseUrl: this.baseUrl };
+  }
+
+  #taskId(idOrHandle: string | SavedHandle): string {
+    if (typeof idOrHandle === 'string' && idOrHandle !== '') return idOrHandle;
+    if (typeof idOrHandle === 'object' && idOrHandle !== null) {
+      if (idOrHandle.gateway !== this.gateway) {
+        throw new KlingValidationError([
+          { path: ['gateway'], message: `the handle is for ${idOrHandle.gateway}, not ${this.gateway}` },
+        ]);
+      }
+      return idOrHandle.id;
+    }
+    throw new KlingValidationError([{ path: ['id'], message: 'must be a task id or a handle' }]);
+  }
+
+  async #sendSubmit(
+    wire: WireRequest,
+    dedupes: boolean,
+    idempotencyKey: string | undefined,
+    options: SubmitOptions,
+  ): Promise<HttpResponse> {
+    const policy = { ...this.#retry, maxRetries: options.maxRetries ?? this.#retry.maxRetries };
+    try {
+      return await this.#withRetries(
+        () => this.#send(wire, options.signal, options.timeoutMs),
+        (error) => isRetryableSubmit(error, dedupes),
+        policy,
+        options.signal,
+      );
+    } catch (error) {
+      if (options.signal?.aborted && error === options.signal.reason) throw error;
+      const state = submitTaskState(error, this.gateway);
+      if (state === 'may-exist') {
+        throw this.#uncertain(describeFailure(error), idempotencyKey, error);
+      }
+      markTaskState(error, 'not-created');
+      throw error;
+    }
+  }
+
+  #uncertain(reason: string, idempotencyKey: string | undefined, cause: unknown): KlingSubmitUncertainError {
+    const advice =
+      idempotencyKey === undefined
+        ? "It was not re-sent: check the gateway's task list before submitting again."
+        : `Re-send with idempotencyKey '${idempotencyKey}' to recover it without creating a second task.`;
+    return new KlingSubmitUncertainError(
+      this.gateway,
+      `${this.gateway}: ${this.#redact(reason)}. ${advice}`,
+      {
+        cause,
+        ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
+      },
+    );
+  }
+
+  async #withRetries(
+    attempt: () => Promise<HttpResponse>,
+    retryable: (error: unknown) => boolean,
+    policy: RetryPolicy,
+    signal: AbortSignal | undefined,
+  ): Promise<HttpResponse> {
+    try {
+      return await pRetry(attempt, {
+        retries: policy.maxRetries,
+        minTimeout: 0,
+        maxTimeout: 0,
+        ...(signal === undefined ? {} : { signal }),
+        // p-retry counts attempts; the wait (Retry-After or jittered backoff) runs on our clock.
+        shouldRetry: async ({ error, retriesConsumed }) => {
+          if (!retryable(error)) return false;
+          const delay = retryDelay(error, retriesConsumed + 1, policy);
+          this.#logger.debug?.('kling: retrying', { gateway: this.gateway, delay, error: String(error) });
+          await this.#clock.sleep(delay, signal);
+          return true;
+        },
+      });
+    } catch (error) {
+      // p-retry wraps a non-Error abort reason; callers get the signal's own reason back.
+      if (signal?.aborted) throw signal.reason;
+      throw error;
+    }
+  }
+
+  /** One HTTP exchange; a non-2xx reply becomes the `KlingApiError` subclass for its status. */
+  #send(
+    wire: WireRequest,
+    signal: AbortSignal | undefined,
+    timeoutMs: number | undefined,
+  ): Promise<HttpResponse> {
+    return this.#limiter.run(async () => {
+      const response = await this.#transport.send({
+        gateway: this.gateway,
+        method: wire.method,
+        url: `${this.baseUrl}${wire.path}`,
+        headers: {
+          accept: 'application/json',
+          'user-agent': USER_AGENT,
+          ...wire.headers,
+          ...this.#adapter.authHeaders(this.#apiKey),
+        },
+        ...(wire.body === undefined ? {} : { body: JSON.stringify(wire.body) }),
+        signal,
+        timeoutMs: timeoutMs ?? this.#timeoutMs,
+        maxBodyBytes: this.#maxResponseBytes,
+      });
+      if (response.status >= 200 && response.status < 300) return response;
+      throw this.#apiError(response);
+    });
+  }
+
+  #apiError(response: HttpResponse): KlingApiError {
+    let body: unknown = null;
+    try {
+      body = JSON.parse(response.body);
+    } catch {
+      // An HTML error page or plain text: the message says so, with a short excerpt.
+    }
+    const details = this.#adapter.parseError(response.status, body);
+    const snippet =
+      body === null && response.body.trim() !== '' ? ` [non-JSON reply: ${excerptOf(response.body)}]` : '';
+    const redirect = response.status >= 300 && response.status < 400 ? ' (redirects are not followed)' : '';
+    const requestId = response.headers.get('x-request-id') ?? undefined;
+    const retryAfterMs = parseRetryAfter(
+      response.headers.get('retry-after'),
+      this.#clock.now(),
+      this.#retry.maxRetryAfterMs,
+    );
+    return KlingApiError.from(
+      this.#redact(`${this.gateway}: HTTP ${response.status}: ${details.message}${redirect}${snippet}`),
+      {
+        gateway: this.gateway,
+        status: response.status,
+        ...(details.code === undefined ? {} : { code: details.code }),
+        ...(details.type === undefined ? {} : { type: details.type }),
+        ...(requestId === undefined ? {} : { requestId }),
+        ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+      },
+    );
+  }
+
+  #redact(text: string): string {
+    return this.#apiKey.length >= 4 ? text.split(this.#apiKey).join('[redacted]') : text;
+  }
+}
+
+/**
+ * Whether a submit that failed may have created a task. Not created: refused before sending
+ * (connection refused, DNS), or a definite refusal (4xx but 408). Otherwise the outcome is unknown.
+ */
+function submitTaskState(error: unknown, gateway: GatewayId): TaskState {
+  if (failedBeforeSending(error)) return 'not-created';
+  if (KlingApiError.is(error)) {
+    if (error.status >= 300 && error.status < 400) return 'may-exist';
+    if (error.status === 408 || error.status >= 500) return 'may-exist';
+    // apiframe answers 409 when a key is replayed with a different body: nothing new was created.
+    if (error.status === 409 && gateway !== 'apiframe') return 'may-exist';
+    return 'not-created';
+  }
+  if (KlingResponseError.is(error)) return 'may-exist';
+  // Resets, timeouts and aborted exchanges: the request may have reached the gateway.
+  return 'may-exist';
+}
+
+function describeFailure(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return `the submit failed after the request may have reached the gateway (${text})`;
+}
+
+function checkBudget(estimate: CostEstimate, maxCost: MaxCost): void {
+  const limit = typeof maxCost === 'number' ? { usd: maxCost } : maxCost;
+  for (const [unit, max] of Object.entries(limit) as ['usd' | 'credits', number | undefined][]) {
+    if (max === undefined) continue;
+    const value = unit === 'usd' ? estimate.usd : estimate.credits;
+    const label = unit === 'usd' ? `$${max}` : `${max} credits`;
+    if (value === null || !estimate.exact) {
+      const why = estimate.exact
+        ? `${estimate.gateway} publishes no ${unit === 'usd' ? 'dollar' : 'credit'} price for this request`
+        : estimate.reason;
+      throw new KlingBudgetError(
+        estimate.gateway,
+        null,
+        max,
+        `refused: the cost is unknown (${why}), so it can't be held to ${label}`,
+      );
+    }
+    if (value > max) {
+      const shown = unit === 'usd' ? `$${value}` : `${value} credits`;
+      throw new KlingBudgetError(
+        estimate.gateway,
+        value,
+        max,
+        `refused: the estimate ${shown} is above maxCost ${label}`,
+      );
+    }
+  }
+}
+
+function parseJson(gateway: GatewayId, text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new KlingResponseError(gateway, `${gateway}: the reply is not JSON`, { excerpt: excerptOf(text) });
+  }
+}
+
+function excerptOf(text: string): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > 120 ? `${flat.slice(0, 120)}…` : flat;
+}
+
+const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
+
+/** An origin; https unless it is loopback (so the key never crosses a network in the clear). */
+function checkBaseUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new KlingValidationError([
+      { path: ['baseUrl'], message: 'must be an absolute URL such as https://api.evolink.ai' },
+    ]);
+  }
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && LOOPBACK.test(url.hostname))) {
+    throw new KlingValidationError([
+      { path: ['baseUrl'], message: 'must use https (plain http is allowed only on loopback)' },
+    ]);
+  }
+  if (url.pathname !== '/' || url.search !== '' || url.username !== '' || url.password !== '') {
+    throw new KlingValidationError([
+      {
+        path: ['baseUrl'],
+        message: 'must be an origin only (no path, query or credentials); use endpoints for paths',
+      },
+    ]);
+  }
+  return url.origin;
+}
+
+/** Records, on an error a submit throws, whether the task may exist. */
+function markTaskState(error: unknown, taskState: TaskState): void {
+  if (KlingError.is(error)) Object.defineProperty(error, 'taskState', { value: taskState, enumerable: true });
+}

@@ -1,0 +1,145 @@
+/**
+ * EvoLink, models `kling-v3-text-to-video` / `kling-v3-image-to-video`
+ * (research/gateways-per-second.md §A; docs.evolink.ai). Follows the newest docs: `image_start` is
+ * required for image-to-video, which takes no `aspect_ratio`; `element_id` is a string; multi-shot
+ * durations are strings.
+ */
+import { GATEWAYS } from '../catalog/index.js';
+import type { ResolvedVideoRequest } from '../request/index.js';
+import {
+  asNumber,
+  asObject,
+  at,
+  buildTask,
+  DAY_MS,
+  firstString,
+  isHttpUrl,
+  malformed,
+  mergeRawFields,
+  optional,
+  toDate,
+} from './shared.js';
+import type { GatewayAdapter, GatewayPaths, TaskCost, TaskStatus, Video } from './types.js';
+
+const STATUS: Readonly<Record<string, TaskStatus>> = {
+  pending: 'queued',
+  processing: 'running',
+  completed: 'succeeded',
+  failed: 'failed',
+  // Not in the status enum, but callbacks fire "when completed, failed, or cancelled".
+  cancelled: 'canceled',
+  canceled: 'canceled',
+};
+
+const QUALITY = { std: '720p', pro: '1080p', '4k': '4k' } as const;
+
+/** `usage.credits_reserved` is in 1/10,000 credit (270000 for 5 s at 5.4 credits/s). */
+const CREDIT_UNITS = 10_000;
+
+export const evolink: GatewayAdapter = {
+  id: 'evolink',
+  paths: { create: '/v1/videos/generations', status: '/v1/tasks/{id}' },
+
+  authHeaders: (apiKey) => ({ authorization: `Bearer ${apiKey}` }),
+
+  toWire(request: ResolvedVideoRequest, { paths }: { paths: GatewayPaths }) {
+    const imageToVideo = request.startImage !== undefined;
+    const body: Record<string, unknown> = {
+      model: imageToVideo ? 'kling-v3-image-to-video' : 'kling-v3-text-to-video',
+      duration: request.duration,
+      quality: QUALITY[request.mode],
+      sound: request.sound ? 'on' : 'off',
+    };
+    if (request.prompt !== undefined) body.prompt = request.prompt;
+    if (request.negativePrompt !== undefined) body.negative_prompt = request.negativePrompt;
+    // Image-to-video takes its ratio from the image (the catalog refuses aspectRatio there).
+    if (request.aspectRatio !== undefined && !imageToVideo) body.aspect_ratio = request.aspectRatio;
+    if (request.startImage !== undefined) body.image_start = request.startImage;
+    if (request.endImage !== undefined) body.image_end = request.endImage;
+    if (request.callbackUrl !== undefined) body.callback_url = request.callbackUrl;
+
+    const modelParams: Record<string, unknown> = {};
+    if (request.multiShot !== undefined) {
+      modelParams.multi_shot = true;
+      modelParams.shot_type = request.multiShot.type;
+      if (request.multiShot.type === 'customize') {
+        modelParams.multi_prompt = request.multiShot.shots.map((s, i) => ({
+          index: i + 1,
+          prompt: s.prompt,
+          duration: String(s.duration),
+        }));
+      }
+    }
+    if (request.elements !== undefined) {
+      modelParams.element_list = request.elements.map((e) => ({ element_id: e.id }));
+    }
+    if (request.watermark !== undefined) modelParams.watermark_info = { enabled: request.watermark };
+    if (Object.keys(modelParams).length > 0) body.model_params = modelParams;
+
+    return {
+      method: 'POST',
+      path: paths.create,
+      headers: { 'content-type': 'application/json' },
+      body: mergeRawFields('evolink', body, request.providerOptions?.evolink, ['model_params']),
+    };
+  },
+
+  statusRequest: (id, { paths }) => ({
+    method: 'GET',
+    path: paths.status.replace('{id}', encodeURIComponent(id)),
+    headers: {},
+  }),
+
+  parseSubmit(body) {
+    const id = firstString(body, ['id', 'task_id']);
+    if (id === undefined) throw malformed('evolink', 'the create reply has no task id', body);
+    return { id, ...optional('cost', reservedCost(body)) };
+  },
+
+  parseTask(body, context) {
+    const task = asObject(body);
+    const id = firstString(task, ['id']);
+    if (task === undefined || id === undefined) throw malformed('evolink', 'the task reply has no id', body);
+    // Links are valid 24 h from generation, which is no earlier than the task's creation.
+    const created = toDate(task.created);
+    const expiresAt = created === undefined ? undefined : new Date(created.getTime() + DAY_MS);
+    const urls = [at(task, 'results.0'), at(task, 'result_data.0.video_url')].filter(isHttpUrl);
+    const videos: Video[] = urls.slice(0, 1).map((url) => ({ url, ...optional('expiresAt', expiresAt) }));
+    const estimated = asNumber(at(task, 'task_info.estimated_time'));
+    const etaSeconds =
+      estimated === undefined || created === undefined
+        ? undefined
+        : Math.round(estimated - (context.now - created.getTime()) / 1000);
+    return buildTask({
+      gateway: 'evolink',
+      id,
+      raw: body,
+      vendorStatus: firstString(task, ['status']),
+      table: STATUS,
+      context,
+      videos,
+      error: { code: firstString(task, ['error.code']), message: firstString(task, ['error.message']) },
+      progress: asNumber(task.progress),
+      etaSeconds,
+      cost: reservedCost(body),
+    });
+  },
+
+  parseError(status, body) {
+    const message =
+      firstString(body, ['error.message', 'message']) ?? `HTTP ${status} from ${GATEWAYS.evolink.vendor}`;
+    const param = firstString(body, ['error.param']);
+    return {
+      message: param === undefined ? message : `${message} (param: ${param})`,
+      ...optional('code', firstString(body, ['error.code'])),
+      ...optional('type', firstString(body, ['error.type'])),
+    };
+  },
+};
+
+function reservedCost(body: unknown): TaskCost | undefined {
+  const reserved = asNumber(at(body, 'usage.credits_reserved'));
+  return reserved === undefined
+    ? undefined
+    : { amount: reserved / CREDIT_UNITS, unit: 'credits', reserved: true };
+}

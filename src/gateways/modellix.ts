@@ -1,0 +1,114 @@
+/**
+ * Modellix, model `kling/kling-v3-omni-video` (research/gateways-per-second.md §B; docs.modellix.ai).
+ * References are flat `images` / `videos` lists; a reference video forces sound off and no duration.
+ * The failed-task error field is undocumented: read defensively.
+ */
+import { GATEWAYS } from '../catalog/index.js';
+import type { ResolvedVideoRequest } from '../request/index.js';
+import {
+  asNumber,
+  asObject,
+  at,
+  buildTask,
+  firstString,
+  isHttpUrl,
+  malformed,
+  mergeRawFields,
+  optional,
+  toDate,
+} from './shared.js';
+import type { GatewayAdapter, GatewayPaths, TaskStatus, Video } from './types.js';
+
+const STATUS: Readonly<Record<string, TaskStatus>> = {
+  pending: 'queued',
+  processing: 'running',
+  success: 'succeeded',
+  failed: 'failed',
+  // The query contract lists the four above; the vendor's CLI and its test replies also use these.
+  running: 'running',
+  completed: 'succeeded',
+  succeeded: 'succeeded',
+  error: 'failed',
+  canceled: 'canceled',
+  cancelled: 'canceled',
+};
+
+export const modellix: GatewayAdapter = {
+  id: 'modellix',
+  // The docs once showed a `/async` suffix; the vendor's CLI (2026-07) dropped it. `endpoints` overrides.
+  paths: { create: '/api/v1/kling/kling-v3-omni-video', status: '/api/v1/tasks/{id}' },
+
+  authHeaders: (apiKey) => ({ authorization: `Bearer ${apiKey}` }),
+
+  toWire(request: ResolvedVideoRequest, { paths }: { paths: GatewayPaths }) {
+    const body: Record<string, unknown> = {
+      prompt: request.prompt,
+      mode: request.mode,
+      sound: request.sound ? 'on' : 'off',
+    };
+    // With a reference video the duration must be left out (the video sets it).
+    if (request.referenceVideos === undefined) body.duration = request.duration;
+    if (request.aspectRatio !== undefined) body.aspect_ratio = request.aspectRatio;
+    if (request.referenceImages !== undefined) body.images = request.referenceImages;
+    if (request.referenceVideos !== undefined) body.videos = request.referenceVideos;
+    if (request.multiShot?.type === 'intelligence') {
+      body.multi_shot = true;
+      body.shot_type = 'intelligence';
+    }
+    return {
+      method: 'POST',
+      path: paths.create,
+      headers: { 'content-type': 'application/json' },
+      body: mergeRawFields('modellix', body, request.providerOptions?.modellix),
+    };
+  },
+
+  statusRequest: (id, { paths }) => ({
+    method: 'GET',
+    path: paths.status.replace('{id}', encodeURIComponent(id)),
+    headers: {},
+  }),
+
+  parseSubmit(body) {
+    // The reply's get_result.url is not trusted: the poll URL is built from the task id.
+    const id = firstString(body, ['data.task_id']);
+    if (id === undefined) throw malformed('modellix', 'the create reply has no data.task_id', body);
+    return { id };
+  },
+
+  parseTask(body, context) {
+    const data = asObject(at(body, 'data'));
+    const id = firstString(data, ['task_id']);
+    if (data === undefined || id === undefined)
+      throw malformed('modellix', 'the task reply has no data.task_id', body);
+    const expiresAt = toDate(data.result_expires_at);
+    const resources = at(data, 'result.resources') ?? at(data, 'resources');
+    const urls = (Array.isArray(resources) ? resources : [])
+      .map((r: unknown) => (typeof r === 'string' ? r : at(r, 'url')))
+      .filter(isHttpUrl);
+    const videos: Video[] = urls.map((url) => ({ url, ...optional('expiresAt', expiresAt) }));
+    return buildTask({
+      gateway: 'modellix',
+      id,
+      raw: body,
+      vendorStatus: firstString(data, ['status']),
+      table: STATUS,
+      context,
+      videos,
+      error: {
+        code: firstString(data, ['error.code', 'error_code']),
+        message: firstString(data, ['error.message', 'error', 'fail_reason', 'message']),
+      },
+      progress: asNumber(data.progress),
+    });
+  },
+
+  parseError(status, body) {
+    // {"code": <http status>, "message": "<Category>: <detail>"}
+    const message =
+      firstString(body, ['message', 'error.message', 'error']) ??
+      `HTTP ${status} from ${GATEWAYS.modellix.vendor}`;
+    const category = /^([A-Za-z ]+):/.exec(message)?.[1];
+    return { message, ...optional('code', firstString(body, ['code'])), ...optional('type', category) };
+  },
+};

@@ -1,0 +1,184 @@
+/** Helpers the four adapters share: defensive reading of replies, status words, raw-field merging. */
+import type { GatewayId } from '../catalog/index.js';
+import { KlingResponseError, KlingValidationError } from '../errors.js';
+import type { ParseContext, Task, TaskCost, TaskStatus, Video } from './types.js';
+
+export type Json = Record<string, unknown>;
+
+export function asObject(value: unknown): Json | undefined {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Json) : undefined;
+}
+
+export function asString(value: unknown): string | undefined {
+  if (typeof value === 'string' && value !== '') return value;
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  return undefined;
+}
+
+export function asNumber(value: unknown): number | undefined {
+  if (typeof value === 'number' && Number.isFinite(value)) return value;
+  if (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value)))
+    return Number(value);
+  return undefined;
+}
+
+/** The value at a dotted path (`'data.result.resources'`), or undefined if any step is missing. */
+export function at(value: unknown, path: string): unknown {
+  let current: unknown = value;
+  for (const key of path.split('.')) {
+    if (Array.isArray(current) && /^\d+$/.test(key)) current = current[Number(key)];
+    else {
+      const o = asObject(current);
+      if (o === undefined) return undefined;
+      current = o[key];
+    }
+  }
+  return current;
+}
+
+/** The first path that holds a usable string. */
+export function firstString(value: unknown, paths: readonly string[]): string | undefined {
+  for (const path of paths) {
+    const found = asString(at(value, path));
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
+export function isHttpUrl(value: unknown): value is string {
+  return typeof value === 'string' && /^https?:\/\//i.test(value);
+}
+
+/** A short excerpt of a body for error messages (never the whole 50 MB). */
+export function excerpt(body: unknown): string {
+  const text = typeof body === 'string' ? body : (JSON.stringify(body) ?? String(body));
+  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
+}
+
+export function malformed(gateway: GatewayId, what: string, body: unknown): KlingResponseError {
+  return new KlingResponseError(gateway, `${gateway}: ${what}`, { excerpt: excerpt(body) });
+}
+
+/**
+ * A vendor status word in our vocabulary: the caller's `statusMap` first, then the adapter's table,
+ * both case-insensitive. An unknown word is reported, and never counts as success.
+ */
+export function normalizeStatus(
+  word: string | undefined,
+  table: Readonly<Record<string, TaskStatus>>,
+  statusMap: ParseContext['statusMap'],
+): { status: TaskStatus; unknown: boolean } {
+  if (word === undefined) return { status: 'running', unknown: true };
+  const lower = word.toLowerCase();
+  for (const [spelling, status] of Object.entries(statusMap ?? {})) {
+    if (spelling.toLowerCase() === lower) return { status, unknown: false };
+  }
+  const known = table[lower];
+  return known === undefined ? { status: 'running', unknown: true } : { status: known, unknown: false };
+}
+
+export interface TaskParts {
+  gateway: GatewayId;
+  id: string;
+  raw: unknown;
+  vendorStatus: string | undefined;
+  table: Readonly<Record<string, TaskStatus>>;
+  context: ParseContext;
+  videos: Video[];
+  error?: { code?: string | undefined; message?: string | undefined };
+  progress?: number | undefined;
+  etaSeconds?: number | undefined;
+  cost?: TaskCost | undefined;
+}
+
+/**
+ * Assembles the normalized task. A reply that carries a video URL counts as finished whatever its
+ * status word (unless the word says failed or canceled); a "success" with no video is malformed.
+ */
+export function buildTask(parts: TaskParts): Task {
+  const { status: named, unknown } = normalizeStatus(
+    parts.vendorStatus,
+    parts.table,
+    parts.context.statusMap,
+  );
+  const base = {
+    id: parts.id,
+    gateway: parts.gateway,
+    raw: parts.raw,
+    ...(parts.vendorStatus === undefined ? {} : { vendorStatus: parts.vendorStatus }),
+    ...(parts.progress === undefined
+      ? {}
+      : { progress: Math.min(100, Math.max(0, Math.round(parts.progress))) }),
+    ...(parts.etaSeconds === undefined ? {} : { etaSeconds: Math.max(0, parts.etaSeconds) }),
+    ...(parts.cost === undefined ? {} : { cost: parts.cost }),
+  };
+  const [first, ...rest] = parts.videos;
+  if (first !== undefined && named !== 'failed' && named !== 'canceled') {
+    return { ...base, status: 'succeeded', videos: [first, ...rest] };
+  }
+  const withUnknown = unknown ? { ...base, statusUnknown: true } : base;
+  if (named === 'failed' || named === 'canceled') {
+    const code = parts.error?.code;
+    const message =
+      parts.error?.message ?? `the gateway reported the task ${parts.vendorStatus ?? named} without a reason`;
+    return { ...withUnknown, status: named, error: code === undefined ? { message } : { code, message } };
+  }
+  if (named === 'succeeded')
+    throw malformed(parts.gateway, 'the task reports success but carries no video URL', parts.raw);
+  return { ...withUnknown, status: named };
+}
+
+/**
+ * Adds a caller's raw fields (`providerOptions.<gateway>`) to a wire body. Objects named in `nested`
+ * merge one level down (`klingParams`, `model_params`); a key the SDK already mapped is an error.
+ */
+export function mergeRawFields(
+  gateway: GatewayId,
+  body: Json,
+  raw: Record<string, unknown> | undefined,
+  nested: readonly string[] = [],
+): Json {
+  if (raw === undefined) return body;
+  const merged: Json = { ...body };
+  const collisions: string[] = [];
+  for (const [key, value] of Object.entries(raw)) {
+    const mine = asObject(merged[key]);
+    const theirs = asObject(value);
+    if (nested.includes(key) && theirs !== undefined && (mine !== undefined || merged[key] === undefined)) {
+      const inner: Json = { ...(mine ?? {}) };
+      for (const [innerKey, innerValue] of Object.entries(theirs)) {
+        if (innerKey in inner) collisions.push(`${key}.${innerKey}`);
+        else inner[innerKey] = innerValue;
+      }
+      merged[key] = inner;
+    } else if (key in merged) collisions.push(key);
+    else merged[key] = value;
+  }
+  if (collisions.length > 0) {
+    throw new KlingValidationError(
+      collisions.map((key) => ({
+        path: ['providerOptions', gateway, ...key.split('.')],
+        message: 'collides with a field the SDK maps from the request; set it through the request instead',
+      })),
+    );
+  }
+  return merged;
+}
+
+/** A date from an ISO string, unix seconds or unix milliseconds. */
+export function toDate(value: unknown): Date | undefined {
+  const n = asNumber(value);
+  if (n !== undefined) return new Date(n < 1e12 ? n * 1000 : n);
+  if (typeof value === 'string') {
+    const ms = Date.parse(value);
+    return Number.isNaN(ms) ? undefined : new Date(ms);
+  }
+  return undefined;
+}
+
+export const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** `{ [key]: value }` when the value is there, `{}` otherwise (for optional fields under exactOptionalPropertyTypes). */
+export function optional<K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> {
+  return value === undefined ? {} : ({ [key]: value } as Record<K, V>);
+}

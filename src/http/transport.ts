@@ -1,0 +1,280 @@
+import type { Dispatcher } from 'undici';
+import type { GatewayId } from '../catalog/index.js';
+import { KlingConnectionError, KlingResponseError, KlingTimeoutError } from '../errors.js';
+
+export interface HttpRequest {
+  gateway: GatewayId;
+  method: 'GET' | 'POST';
+  url: string;
+  headers: Record<string, string>;
+  body?: string;
+  /** The caller's signal: aborting it rejects with its reason. */
+  signal?: AbortSignal | undefined;
+  /** One deadline for the whole exchange: connect, headers and body. */
+  timeoutMs: number;
+  /** The body is read up to this size; a larger one is a `KlingResponseError`. */
+  maxBodyBytes: number;
+}
+
+export interface HttpResponse {
+  status: number;
+  headers: { get(name: string): string | null };
+  body: string;
+}
+
+export interface StreamResponse {
+  status: number;
+  headers: { get(name: string): string | null };
+  body: AsyncIterable<Uint8Array>;
+  /** Stops the download and frees the connection. */
+  cancel(): void;
+}
+
+/** The one seam between the SDK and the network: undici by default, or a given `fetch`. */
+export interface Transport {
+  send(request: HttpRequest): Promise<HttpResponse>;
+  /** Opens a streaming GET (downloads); the deadline covers the headers, then each pause between chunks. */
+  stream(request: Omit<HttpRequest, 'maxBodyBytes' | 'body' | 'method'>): Promise<StreamResponse>;
+  close(): Promise<void>;
+}
+
+export type FetchFunction = (input: string, init: RequestInit) => Promise<Response>;
+
+export interface TransportOptions {
+  /** An undici dispatcher (a proxy agent, a MockAgent); otherwise a keep-alive pool of our own. */
+  dispatcher?: Dispatcher;
+  /** Send every request through this fetch instead of undici (so msw can intercept the SDK). */
+  fetch?: FetchFunction;
+  /** Sockets per origin in our own pool. */
+  connections?: number;
+}
+
+export function createTransport(options: TransportOptions = {}): Transport {
+  return options.fetch === undefined
+    ? new UndiciTransport(options)
+    : new FetchTransport(options.fetch, options.dispatcher);
+}
+
+const TIMED_OUT = Symbol('timed out');
+
+/** Runs `work` with one AbortSignal that fires on the caller's abort or at the deadline. */
+async function withDeadline<T>(
+  request: Pick<HttpRequest, 'signal' | 'timeoutMs' | 'gateway' | 'url'>,
+  work: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
+  const controller = new AbortController();
+  const callerSignal = request.signal;
+  if (callerSignal?.aborted) throw callerSignal.reason;
+  const onAbort = () => controller.abort(callerSignal?.reason);
+  callerSignal?.addEventListener('abort', onAbort, { once: true });
+  const timer = setTimeout(() => controller.abort(TIMED_OUT), request.timeoutMs);
+  try {
+    return await work(controller.signal);
+  } catch (error) {
+    throw toTransportError(error, request, controller.signal);
+  } finally {
+    clearTimeout(timer);
+    callerSignal?.removeEventListener('abort', onAbort);
+  }
+}
+
+function toTransportError(
+  error: unknown,
+  request: Pick<HttpRequest, 'signal' | 'timeoutMs' | 'gateway' | 'url'>,
+  signal: AbortSignal,
+): unknown {
+  if (request.signal?.aborted) return request.signal.reason;
+  if (signal.aborted && signal.reason === TIMED_OUT) {
+    return new KlingTimeoutError(`${request.gateway}: no complete reply within ${request.timeoutMs} ms`, {
+      cause: error,
+    });
+  }
+  if (KlingResponseError.is(error)) return error;
+  const code = errorCode(error);
+  const detail = code ?? (error instanceof Error ? error.message : String(error));
+  return new KlingConnectionError(`${request.gateway}: connection failed (${detail})`, {
+    cause: error,
+    ...(code === undefined ? {} : { code }),
+  });
+}
+
+/** The errno or undici code anywhere in the cause chain (fetch wraps it in `TypeError: fetch failed`). */
+function errorCode(error: unknown): string | undefined {
+  for (let e: unknown = error, depth = 0; e !== null && typeof e === 'object' && depth < 5; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+async function readCapped(body: AsyncIterable<Uint8Array>, request: HttpRequest): Promise<string> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += chunk.byteLength;
+    if (size > request.maxBodyBytes) {
+      throw new KlingResponseError(
+        request.gateway,
+        `reply body is larger than ${request.maxBodyBytes} bytes`,
+      );
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+type Undici = typeof import('undici');
+let undiciModule: Promise<Undici> | undefined;
+/** undici is the largest import cost (~80 ms), so it loads on the first request, not at import. */
+function loadUndici(): Promise<Undici> {
+  undiciModule ??= import('undici');
+  return undiciModule;
+}
+
+class UndiciTransport implements Transport {
+  #dispatcher: Dispatcher | undefined;
+  readonly #ownsDispatcher: boolean;
+  readonly #connections: number;
+
+  constructor(options: TransportOptions) {
+    this.#dispatcher = options.dispatcher;
+    this.#ownsDispatcher = options.dispatcher === undefined;
+    this.#connections = options.connections ?? 64;
+  }
+
+  async #get(): Promise<{ undici: Undici; dispatcher: Dispatcher }> {
+    const undici = await loadUndici();
+    this.#dispatcher ??= new undici.Agent({ connections: this.#connections, keepAliveTimeout: 10_000 });
+    return { undici, dispatcher: this.#dispatcher };
+  }
+
+  send(request: HttpRequest): Promise<HttpResponse> {
+    return withDeadline(request, async (signal) => {
+      const { undici, dispatcher } = await this.#get();
+      const response = await undici.request(request.url, {
+        method: request.method,
+        headers: request.headers,
+        body: request.body ?? null,
+        dispatcher,
+        signal,
+      });
+      try {
+        const body = await readCapped(response.body, request);
+        return { status: response.statusCode, headers: headerReader(response.headers), body };
+      } catch (error) {
+        response.body.destroy();
+        throw error;
+      }
+    });
+  }
+
+  async stream(request: Omit<HttpRequest, 'maxBodyBytes' | 'body' | 'method'>): Promise<StreamResponse> {
+    const controller = linkedController(request.signal);
+    const response = await withDeadline(request, async (signal) => {
+      const { undici, dispatcher } = await this.#get();
+      signal.addEventListener('abort', () => controller.abort(signal.reason), { once: true });
+      return undici.request(request.url, {
+        method: 'GET',
+        headers: request.headers,
+        dispatcher,
+        signal: controller.signal,
+        bodyTimeout: request.timeoutMs,
+      });
+    });
+    return {
+      status: response.statusCode,
+      headers: headerReader(response.headers),
+      body: response.body,
+      cancel: () => response.body.destroy(),
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.#ownsDispatcher && this.#dispatcher !== undefined) await this.#dispatcher.close();
+  }
+}
+
+class FetchTransport implements Transport {
+  constructor(
+    private readonly fetchFn: FetchFunction,
+    private readonly dispatcher: Dispatcher | undefined,
+  ) {}
+
+  #init(request: Pick<HttpRequest, 'method' | 'headers' | 'body'>, signal: AbortSignal): RequestInit {
+    // `redirect: 'manual'`: a redirect is answered as the 3xx it is, never followed (the key stays home).
+    // `dispatcher` is typed loosely: global fetch's types come from Node's bundled undici, not ours.
+    const init: Omit<RequestInit, 'dispatcher'> & { dispatcher?: unknown } = {
+      method: request.method,
+      headers: request.headers,
+      redirect: 'manual',
+      signal,
+    };
+    if (request.body !== undefined) init.body = request.body;
+    if (this.dispatcher !== undefined) init.dispatcher = this.dispatcher;
+    return init as RequestInit;
+  }
+
+  send(request: HttpRequest): Promise<HttpResponse> {
+    return withDeadline(request, async (signal) => {
+      const response = await this.fetchFn(request.url, this.#init(request, signal));
+      const body = response.body === null ? '' : await readCapped(streamChunks(response.body), request);
+      return { status: response.status, headers: response.headers, body };
+    });
+  }
+
+  async stream(request: Omit<HttpRequest, 'maxBodyBytes' | 'body' | 'method'>): Promise<StreamResponse> {
+    const controller = linkedController(request.signal);
+    const response = await withDeadline(request, async (signal) => {
+      signal.addEventListener('abort', () => controller.abort(signal.reason), { once: true });
+      return this.fetchFn(
+        request.url,
+        this.#init({ method: 'GET', headers: request.headers }, controller.signal),
+      );
+    });
+    const body = response.body;
+    return {
+      status: response.status,
+      headers: response.headers,
+      body: body === null ? emptyChunks() : streamChunks(body),
+      cancel: () => controller.abort(),
+    };
+  }
+
+  async close(): Promise<void> {}
+}
+
+/** A controller that also aborts when the caller's signal does, for a download's whole life. */
+function linkedController(callerSignal: AbortSignal | undefined): AbortController {
+  const controller = new AbortController();
+  callerSignal?.addEventListener('abort', () => controller.abort(callerSignal.reason), { once: true });
+  return controller;
+}
+
+async function* streamChunks(stream: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {
+  const reader = stream.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      yield value;
+    }
+  } finally {
+    reader.releaseLock();
+    await stream.cancel().catch(() => {});
+  }
+}
+
+async function* emptyChunks(): AsyncGenerator<Uint8Array> {}
+
+function headerReader(headers: Record<string, string | string[] | undefined>): {
+  get(name: string): string | null;
+} {
+  return {
+    get(name) {
+      const value = headers[name.toLowerCase()];
+      if (value === undefined) return null;
+      return Array.isArray(value) ? value.join(', ') : value;
+    },
+  };
+}
