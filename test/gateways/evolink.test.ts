@@ -117,7 +117,7 @@ describe('evolink toWire, the rest', () => {
       watermark: true,
       providerOptions: { evolink: { model_params: { cfg_scale: 0.5 } } },
     });
-    expect(body.model_params).toEqual({ watermark_info: { enabled: true }, cfg_scale: 0.5 });
+    expect(body?.model_params).toEqual({ watermark_info: { enabled: true }, cfg_scale: 0.5 });
     expect(() => wire({ prompt: 'p', providerOptions: { evolink: { quality: '1080p' } } })).toThrow(
       /providerOptions\.evolink\.quality: collides/,
     );
