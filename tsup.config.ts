@@ -2,7 +2,7 @@ import { defineConfig } from 'tsup';
 
 // TS 6 deprecates `baseUrl`, which tsup 8.5 injects into the dts build (research/toolchain.md §2).
 const dts = { compilerOptions: { ignoreDeprecations: '6.0' } } as const;
-const entry = { index: 'src/index.ts', pricing: 'src/pricing/index.ts' };
+const entry = { index: 'src/index.ts', pricing: 'src/pricing/index.ts', testing: 'src/testing/index.ts' };
 
 export default defineConfig([
   { entry, format: ['esm'], dts, clean: true, target: 'node20', sourcemap: true },

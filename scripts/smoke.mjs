@@ -68,6 +68,33 @@ for (const file of ['dist/pricing.js', 'dist/pricing.cjs']) {
   checks.push(`${file}: no runtime dependency in its import graph`);
 }
 
+// msw is an optional peer: only kling-sdk/testing may load it.
+for (const file of ['dist/index.js', 'dist/index.cjs']) {
+  assert.ok(!packagesLoadedBy(file).some((s) => /^msw(\/|$)/.test(s)), `${file} must not load msw`);
+  checks.push(`${file}: msw stays out of the main entry's import graph`);
+}
+for (const [name, mod] of [
+  ['import("kling-sdk/testing")', await import('kling-sdk/testing')],
+  ['require("kling-sdk/testing")', require('kling-sdk/testing')],
+]) {
+  const sim = await mod.startGatewaySimulator({ seed: 1 });
+  const client = new esm.KlingClient({ gateway: 'evolink', apiKey: 'smoke', baseUrl: sim.url });
+  const handle = await client.submit({ prompt: 'smoke test' });
+  assert.equal(sim.stats.created.evolink, 1, `${name}: the simulator saw the task`);
+  assert.ok(handle.id.startsWith('task-unified-'), `${name}: a handle came back`);
+  await client.close();
+  await sim.close();
+  checks.push(`${name}: the simulator serves a submit from the built client`);
+}
+const cjsClient = new cjs.KlingClient({
+  gateway: 'apiframe',
+  apiKey: 'smoke',
+  baseUrl: 'http://127.0.0.1:9',
+});
+const refused = await cjsClient.submit({ prompt: 'x' }, { maxRetries: 1 }).catch((e) => e);
+assert.ok(cjs.KlingConnectionError.is(refused), `the CommonJS build retries and reports: ${refused}`);
+checks.push('require("kling-sdk"): a submit retries through the inlined p-retry and fails typed');
+
 // The scanner itself must see imports, or the check above proves nothing.
 assert.ok(packagesLoadedBy('dist/index.js').includes('zod'), 'the graph scanner finds zod in the main entry');
 assert.ok(

@@ -243,4 +243,3 @@ function formatIssues(issues: ValidationIssue[]): string {
   const lines = issues.map((i) => `  - ${i.path.length > 0 ? i.path.join('.') : '(request)'}: ${i.message}`);
   return `Invalid request (${issues.length} problem${issues.length === 1 ? '' : 's'}):\n${lines.join('\n')}`;
 }
-

@@ -24,6 +24,8 @@ const PACKAGES: Record<string, string[]> = {
   'errors.ts': [],
   pricing: [],
   request: ['zod'],
+  // msw is an optional peer dependency: only the simulator may load it.
+  testing: ['msw'],
 };
 
 const SRC = resolve(__dirname, '../src');

@@ -47,6 +47,7 @@ export function parseRetryAfter(
   if (text === '') return undefined;
   let ms: number;
   if (/^\d+(\.\d+)?$/.test(text)) ms = Number(text) * 1000;
+  else if (!/[a-z]/i.test(text)) return undefined;
   else {
     const date = Date.parse(text);
     if (Number.isNaN(date)) return undefined;

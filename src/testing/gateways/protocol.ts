@@ -1,0 +1,92 @@
+import type { TaskRecord, TaskView } from '../lifecycle.js';
+import type { SeededRandom } from '../random.js';
+import type { GatewayId, JsonObject, JsonValue } from '../types.js';
+import type { Problems } from './checks.js';
+
+/** Why the gateway refuses a request; each gateway renders it in its documented error shape. */
+export type GatewayError =
+  | { kind: 'invalid'; problems: readonly string[] }
+  | { kind: 'unauthenticated'; reason: 'missing' | 'invalid' }
+  | { kind: 'no-credits'; body: JsonObject }
+  | { kind: 'not-found'; id: string }
+  | { kind: 'bad-task-id'; id: string }
+  | { kind: 'idempotency-conflict' }
+  | { kind: 'unavailable'; status: 429 | 500 | 502 | 503 | 504 };
+
+export interface WireReply {
+  status: number;
+  body: JsonValue;
+}
+
+/** What a status or create reply needs besides the task: where the video lives and the simulated date. */
+export interface ReplyContext {
+  /** Origin the client called, e.g. `https://api.modellix.ai` or the loopback server. */
+  origin: string;
+  /** Absolute URL of the finished video on the origin the client called. */
+  videoUrl: string;
+  /** Simulated clock ms → epoch ms, for the timestamps a gateway reports. */
+  dateOf(simulatedMs: number): number;
+}
+
+/** The render plan drawn for a new task. */
+export interface RenderPlan {
+  renderMs: number;
+  estimatedSeconds?: number;
+}
+
+/**
+ * One gateway's wire protocol: the only place that knows its paths, field names, rules and shapes.
+ * Each file under gateways/ implements it from the vendor documentation alone.
+ */
+export interface GatewayProtocol {
+  readonly id: GatewayId;
+  /** msw path patterns without origin, e.g. `/v2/videos/generate`. */
+  readonly createPath: string;
+  readonly statusPath: string;
+  /** Status code of a successful create. */
+  readonly createdStatus: number;
+  /** Set where the gateway dedupes creates by an `Idempotency-Key` header (apiframe). */
+  readonly idempotency?: { maxKeyLength: number; windowMs: number };
+  /** The API key from the gateway's auth header; undefined when missing or empty. */
+  readApiKey(request: Request): string | undefined;
+  /** Adds every problem with a create body (already known to be a JSON object). */
+  validate(body: JsonObject, problems: Problems): void;
+  /** False when an id cannot be one of this gateway's (answered with the documented 400). */
+  isWellFormedId?(id: string): boolean;
+  newTaskId(random: SeededRandom, createdAtEpochMs: number): string;
+  planRender(random: SeededRandom): RenderPlan;
+  createdReply(task: TaskRecord, view: TaskView, context: ReplyContext): JsonValue;
+  statusReply(task: TaskRecord, view: TaskView, context: ReplyContext): JsonValue;
+  errorReply(error: GatewayError): WireReply;
+}
+
+/** `Authorization: Bearer <key>`, as API in One, EvoLink and Modellix document. */
+export function readBearerKey(request: Request): string | undefined {
+  const match = /^Bearer\s+(\S.*)$/i.exec(request.headers.get('authorization') ?? '');
+  const key = match?.[1]?.trim();
+  return key === undefined || key === '' ? undefined : key;
+}
+
+/** The HTTP status each refusal maps to, shared so that every gateway agrees. */
+export function statusOf(error: GatewayError): number {
+  switch (error.kind) {
+    case 'invalid':
+    case 'bad-task-id':
+      return 400;
+    case 'unauthenticated':
+      return 401;
+    case 'no-credits':
+      return 402;
+    case 'not-found':
+      return 404;
+    case 'idempotency-conflict':
+      return 409;
+    case 'unavailable':
+      return error.status;
+  }
+}
+
+/** Seconds since the epoch, as EvoLink (`created`) and Modellix (`result_expires_at`) report time. */
+export function unixSeconds(epochMs: number): number {
+  return Math.floor(epochMs / 1000);
+}

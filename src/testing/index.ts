@@ -1,0 +1,23 @@
+/**
+ * `kling-sdk/testing`: a faithful offline stand-in for the four Kling 3.0 gateways (DESIGN.md §7).
+ * msw is loaded only from here (an optional peer dependency of the package).
+ */
+
+export { FAIL_TRIGGER, INVALID_API_KEY, NO_CREDITS_TRIGGER } from './operations.js';
+export { SAMPLE_VIDEO } from './sample-video.js';
+export { startGatewaySimulator } from './server.js';
+export { createGatewaySimulator } from './simulator.js';
+export type {
+  FaultKind,
+  FaultRule,
+  GatewaySimulator,
+  JsonObject,
+  JsonValue,
+  RequestRecord,
+  RunningSimulator,
+  SimulatedTask,
+  SimulatorOp,
+  SimulatorOptions,
+  SimulatorStats,
+  TaskState,
+} from './types.js';

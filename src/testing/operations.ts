@@ -1,0 +1,175 @@
+import { HttpResponse } from 'msw';
+import { Problems } from './gateways/checks.js';
+import type { GatewayError, GatewayProtocol, ReplyContext, WireReply } from './gateways/index.js';
+import type { TaskRecord } from './lifecycle.js';
+import { SAMPLE_VIDEO } from './sample-video.js';
+import { type SimulatorState, videoPath } from './state.js';
+import type { JsonObject, JsonValue } from './types.js';
+
+/** The answer to one request, plus what the request record should say about it. */
+export interface Outcome {
+  response: Response;
+  rejection?: string[];
+}
+
+/** The key that `sk-invalid` stands for: any other non-empty key is accepted. */
+export const INVALID_API_KEY = 'sk-invalid';
+/** Prompt markers that let a test ask for a failed render or an empty account. */
+export const FAIL_TRIGGER = 'SIM_FAIL';
+export const NO_CREDITS_TRIGGER = 'SIM_NO_CREDITS';
+
+function reply(wire: WireReply): Response {
+  return HttpResponse.json(wire.body, { status: wire.status });
+}
+
+function refuse(protocol: GatewayProtocol, error: GatewayError): Outcome {
+  const outcome: Outcome = { response: reply(protocol.errorReply(error)) };
+  if (error.kind === 'invalid') outcome.rejection = [...error.problems];
+  return outcome;
+}
+
+function authenticate(protocol: GatewayProtocol, request: Request): GatewayError | string {
+  const key = protocol.readApiKey(request);
+  if (key === undefined) return { kind: 'unauthenticated', reason: 'missing' };
+  if (key === INVALID_API_KEY) return { kind: 'unauthenticated', reason: 'invalid' };
+  return key;
+}
+
+function replyContext(state: SimulatorState, request: Request, task: TaskRecord): ReplyContext {
+  const origin = new URL(request.url).origin;
+  return { origin, videoUrl: `${origin}${videoPath(task.id)}`, dateOf: (ms) => state.dateOf(ms) };
+}
+
+/** JSON with sorted keys, so the same body always compares equal whatever its key order. */
+function fingerprint(value: JsonValue): string {
+  if (Array.isArray(value)) return `[${value.map(fingerprint).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const keys = Object.keys(value).sort();
+    return `{${keys.map((key) => `${JSON.stringify(key)}:${fingerprint(value[key] ?? null)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+async function readBody(request: Request): Promise<{ text: string; body: JsonObject } | { problem: string }> {
+  const text = await request.text();
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return { problem: 'body: must be valid JSON' };
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    return { problem: 'body: must be a JSON object' };
+  }
+  return { text, body: body as JsonObject };
+}
+
+/**
+ * A paid create: auth, body rules, idempotency replay, credit check, then a new task.
+ * Validation comes before the credit check, as on the real gateways (a bad body costs nothing).
+ */
+export async function createTask(
+  state: SimulatorState,
+  protocol: GatewayProtocol,
+  request: Request,
+): Promise<Outcome> {
+  const apiKey = authenticate(protocol, request);
+  if (typeof apiKey !== 'string') return refuse(protocol, apiKey);
+  const reject = (problems: readonly string[]): Outcome => {
+    state.stats.rejected[protocol.id] += 1;
+    return refuse(protocol, { kind: 'invalid', problems });
+  };
+
+  const idempotencyKey = protocol.idempotency
+    ? (request.headers.get('idempotency-key') ?? undefined)
+    : undefined;
+  const idempotency = protocol.idempotency;
+  if (idempotency && idempotencyKey !== undefined && idempotencyKey.length > idempotency.maxKeyLength) {
+    return reject([`Idempotency-Key: must be at most ${idempotency.maxKeyLength} characters`]);
+  }
+  const read = await readBody(request);
+  if ('problem' in read) return reject([read.problem]);
+  const problems = new Problems(state.strict);
+  protocol.validate(read.body, problems);
+  if (problems.list.length > 0) return reject(problems.list);
+
+  const scope =
+    idempotencyKey === undefined ? undefined : `${protocol.id}\u0000${apiKey}\u0000${idempotencyKey}`;
+  if (idempotency && scope !== undefined) {
+    const earlier = state.recall(scope, idempotency.windowMs);
+    const original = earlier && state.findTask(earlier.taskId);
+    if (earlier && original) {
+      if (earlier.fingerprint !== fingerprint(read.body))
+        return refuse(protocol, { kind: 'idempotency-conflict' });
+      const body = protocol.createdReply(
+        original,
+        state.view(original),
+        replyContext(state, request, original),
+      );
+      return { response: reply({ status: protocol.createdStatus, body }) };
+    }
+  }
+  if (read.text.includes(NO_CREDITS_TRIGGER))
+    return refuse(protocol, { kind: 'no-credits', body: read.body });
+
+  const task = newTask(state, protocol, read.body, read.text.includes(FAIL_TRIGGER));
+  if (idempotencyKey !== undefined) task.idempotencyKey = idempotencyKey;
+  state.addTask(task);
+  if (scope !== undefined) state.remember(scope, fingerprint(read.body), task.id);
+  const body = protocol.createdReply(task, state.view(task), replyContext(state, request, task));
+  return { response: reply({ status: protocol.createdStatus, body }) };
+}
+
+function newTask(
+  state: SimulatorState,
+  protocol: GatewayProtocol,
+  body: JsonObject,
+  failing: boolean,
+): TaskRecord {
+  const createdAt = state.clock();
+  let id: string;
+  do id = protocol.newTaskId(state.random, state.dateOf(createdAt));
+  while (state.findTask(id) !== undefined);
+  const plan = protocol.planRender(state.random);
+  const task: TaskRecord = {
+    gateway: protocol.id,
+    id,
+    body,
+    createdAt,
+    renderMs: plan.renderMs,
+    failing,
+    held: state.hold,
+  };
+  if (plan.estimatedSeconds !== undefined) task.estimatedSeconds = plan.estimatedSeconds;
+  return task;
+}
+
+/** A status poll: only tasks this gateway created are visible through it. */
+export function getTask(
+  state: SimulatorState,
+  protocol: GatewayProtocol,
+  id: string,
+  request: Request,
+): Outcome {
+  const apiKey = authenticate(protocol, request);
+  if (typeof apiKey !== 'string') return refuse(protocol, apiKey);
+  if (protocol.isWellFormedId && !protocol.isWellFormedId(id))
+    return refuse(protocol, { kind: 'bad-task-id', id });
+  const task = state.findTask(id);
+  if (task === undefined || task.gateway !== protocol.id) return refuse(protocol, { kind: 'not-found', id });
+  const body = protocol.statusReply(task, state.view(task), replyContext(state, request, task));
+  return { response: reply({ status: 200, body }) };
+}
+
+/** The finished video, as the gateways' CDNs serve it: no auth, only once the task has succeeded. */
+export function downloadVideo(task: TaskRecord | undefined, state: SimulatorState): Outcome {
+  if (task === undefined || state.view(task).state !== 'succeeded') {
+    return { response: HttpResponse.text('Not Found', { status: 404 }) };
+  }
+  return {
+    response: new HttpResponse(SAMPLE_VIDEO.slice(), {
+      status: 200,
+      headers: { 'content-type': 'video/mp4', 'content-length': String(SAMPLE_VIDEO.length) },
+    }),
+  };
+}

@@ -1,0 +1,126 @@
+import type { HttpHandler } from 'msw';
+import type { GatewayId } from '../catalog/gateways.js';
+
+export type { GatewayId };
+
+/** Any JSON value, as the simulator stores request bodies and builds replies. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+export type JsonObject = { [key: string]: JsonValue };
+
+/** What a request was for: a paid create, a status poll, a video download, or anything else. */
+export type SimulatorOp = 'create' | 'status' | 'download' | 'other';
+
+export type FaultKind =
+  | 'http-500'
+  | 'http-502'
+  | 'http-503'
+  | 'http-504'
+  | 'http-429'
+  | 'reset'
+  | 'drop-after-create'
+  | 'hang'
+  | 'html'
+  | 'truncated-json'
+  | 'wrong-content-type';
+
+export interface FaultRule {
+  op: Exclude<SimulatorOp, 'other'> | 'any';
+  kind: FaultKind;
+  /** Only requests to this gateway (downloads count for the gateway whose task they fetch). */
+  gateway?: GatewayId;
+  /** Probability 0..1 that a matching request is hit, drawn from the seeded PRNG. Default 1. */
+  rate?: number;
+  /** Only the first N requests matching op and gateway (whether or not `rate` hit them). */
+  times?: number;
+  /** `Retry-After` for http-429 and http-503: seconds, or an HTTP-date string. */
+  retryAfter?: number | string;
+}
+
+export interface SimulatorOptions {
+  /** Wall ms per simulated ms; default 0.001 (a 150 s render takes 150 ms). 1 = real time. */
+  timeScale?: number;
+  /** Renders stay 'running' (progress capped at 99) until `release()`. */
+  hold?: boolean;
+  faults?: FaultRule[];
+  /** Seed for everything random (ids, render times, fault rates). Default: a random seed, see `seed`. */
+  seed?: number;
+  /** Injectable clock in ms; default Date.now. */
+  now?: () => number;
+  /**
+   * Default true: reject unknown fields on every gateway and require mode, duration and sound to be sent
+   * explicitly (the SDK must send every price-relevant default). With false, only the rules the vendors
+   * document are enforced (including apiframe's documented `additionalProperties: false`).
+   */
+  strict?: boolean;
+}
+
+export interface RequestRecord {
+  gateway: GatewayId | 'unknown';
+  op: SimulatorOp;
+  method: string;
+  path: string;
+  status: number | 'dropped' | 'hung';
+  /** Simulated clock, ms since the simulator started (or was reset). */
+  at: number;
+  fault?: FaultKind;
+  idempotencyKey?: string;
+  /** Why validation rejected the body, one `path: problem` per entry. */
+  rejection?: string[];
+}
+
+export interface SimulatorStats {
+  created: Record<GatewayId, number>;
+  rejected: Record<GatewayId, number>;
+  requests: RequestRecord[];
+}
+
+export type TaskState = 'queued' | 'running' | 'succeeded' | 'failed';
+
+export interface SimulatedTask {
+  gateway: GatewayId;
+  id: string;
+  state: TaskState;
+  progress: number;
+  /** The create body as the gateway received it. */
+  request: JsonObject;
+  /** Simulated clock ms at creation. */
+  createdAt: number;
+  /** Simulated render time, ms (including the queued part). */
+  renderMs: number;
+  /** Simulated clock ms at which the task reached its final state, once it has. */
+  finishedAt?: number;
+  /** Whether `hold` still keeps this render from finishing. */
+  held: boolean;
+  /** The prompt asked for a failure (SIM_FAIL). */
+  failing: boolean;
+  /** Path of the finished video on the simulator, `/files/<id>.mp4`. */
+  videoPath: string;
+  idempotencyKey?: string;
+}
+
+export interface GatewaySimulator {
+  /** msw 2 handlers for all four gateways, matching any origin. */
+  handlers: HttpHandler[];
+  /** Live counters: the same object for the simulator's whole life, reset in place. */
+  stats: SimulatorStats;
+  /** The PRNG seed in use (pass it back as `seed` to replay a run). */
+  readonly seed: number;
+  /**
+   * Release held renders: one task, or every task held now when no id is given (tasks created later are
+   * still held). A released render finishes at once if its render time is over, else when it is.
+   * Throws for an id the simulator never issued.
+   */
+  release(taskId?: string): void;
+  tasks(): SimulatedTask[];
+  /** Simulated ms since the simulator started (or was reset). */
+  clock(): number;
+  /** Forget every task, counter, idempotency key and fault count; end hung requests; restart the clock. */
+  reset(): void;
+}
+
+export interface RunningSimulator extends GatewaySimulator {
+  /** Origin of the loopback server, e.g. http://127.0.0.1:41234 */
+  url: string;
+  /** Stop the server, ending hung requests and keep-alive sockets. */
+  close(): Promise<void>;
+}
