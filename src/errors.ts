@@ -31,8 +31,6 @@ interface ErrorOptions {
   taskState?: TaskState;
 }
 
-type ErrorClass<T> = { readonly kind: string; prototype: T };
-
 export class KlingError extends Error {
   static readonly kind: string = 'KlingError';
   /** Set on every error thrown by a submit: whether the task may exist (and cost money). */
@@ -50,18 +48,23 @@ export class KlingError extends Error {
     if (options.taskState !== undefined) this.taskState = options.taskState;
   }
 
-  /** Brand check that works across ESM and CommonJS copies of the package. */
-  static is<T>(this: ErrorClass<T>, value: unknown): value is T {
+  /** Brand check that works across ESM and CommonJS copies of the package (and unbound: `errors.filter(X.is)`). */
+  static readonly is: (value: unknown) => value is KlingError = brandCheck('KlingError');
+}
+
+/** `is` for one class: true for instances of it or its subclasses, from any copy of the package. */
+function brandCheck<T>(kind: string): (value: unknown) => value is T {
+  return (value: unknown): value is T => {
     if (typeof value !== 'object' || value === null) return false;
     const kinds = (value as { [KINDS]?: unknown })[KINDS];
-    // biome-ignore lint/complexity/noThisInStatic: `this` is the subclass `is` was called on.
-    return Array.isArray(kinds) && kinds.includes(this.kind);
-  }
+    return Array.isArray(kinds) && kinds.includes(kind);
+  };
 }
 
 /** The request is invalid. Carries every problem found, each with its path. Nothing was sent. */
 export class KlingValidationError extends KlingError {
   static override readonly kind: string = 'KlingValidationError';
+  static override readonly is: (value: unknown) => value is KlingValidationError = brandCheck('KlingValidationError');
   readonly issues: readonly ValidationIssue[];
 
   constructor(issues: ValidationIssue[], options: ErrorOptions = {}) {
@@ -73,6 +76,7 @@ export class KlingValidationError extends KlingError {
 /** The chosen gateway cannot honour a field of the request. Nothing was sent. */
 export class KlingUnsupportedError extends KlingError {
   static override readonly kind: string = 'KlingUnsupportedError';
+  static override readonly is: (value: unknown) => value is KlingUnsupportedError = brandCheck('KlingUnsupportedError');
   readonly gateway: GatewayId;
   readonly field: string;
 
@@ -86,6 +90,7 @@ export class KlingUnsupportedError extends KlingError {
 /** A submit was refused before sending because its estimate is above `maxCost` or unknown. */
 export class KlingBudgetError extends KlingError {
   static override readonly kind: string = 'KlingBudgetError';
+  static override readonly is: (value: unknown) => value is KlingBudgetError = brandCheck('KlingBudgetError');
   readonly gateway: GatewayId;
   /** The estimate in the unit the budget was given in, or null when the price is unknown. */
   readonly estimated: number | null;
@@ -119,6 +124,7 @@ export interface ApiErrorFields {
 /** The gateway answered with an error status. Subclasses by status; see `KlingApiError.from`. */
 export class KlingApiError extends KlingError {
   static override readonly kind: string = 'KlingApiError';
+  static override readonly is: (value: unknown) => value is KlingApiError = brandCheck('KlingApiError');
   readonly gateway: GatewayId;
   readonly status: number;
   readonly code?: string;
@@ -150,23 +156,29 @@ export class KlingApiError extends KlingError {
 
 export class KlingAuthError extends KlingApiError {
   static override readonly kind: string = 'KlingAuthError';
+  static override readonly is: (value: unknown) => value is KlingAuthError = brandCheck('KlingAuthError');
 }
 export class KlingInsufficientCreditsError extends KlingApiError {
   static override readonly kind: string = 'KlingInsufficientCreditsError';
+  static override readonly is: (value: unknown) => value is KlingInsufficientCreditsError = brandCheck('KlingInsufficientCreditsError');
 }
 export class KlingNotFoundError extends KlingApiError {
   static override readonly kind: string = 'KlingNotFoundError';
+  static override readonly is: (value: unknown) => value is KlingNotFoundError = brandCheck('KlingNotFoundError');
 }
 export class KlingRateLimitError extends KlingApiError {
   static override readonly kind: string = 'KlingRateLimitError';
+  static override readonly is: (value: unknown) => value is KlingRateLimitError = brandCheck('KlingRateLimitError');
 }
 export class KlingServerError extends KlingApiError {
   static override readonly kind: string = 'KlingServerError';
+  static override readonly is: (value: unknown) => value is KlingServerError = brandCheck('KlingServerError');
 }
 
 /** The request never got a response: refused, reset, DNS failure. */
 export class KlingConnectionError extends KlingError {
   static override readonly kind: string = 'KlingConnectionError';
+  static override readonly is: (value: unknown) => value is KlingConnectionError = brandCheck('KlingConnectionError');
   /** The system or undici error code (`ECONNREFUSED`, `ECONNRESET`, `UND_ERR_SOCKET`...), when known. */
   readonly code?: string;
 
@@ -179,6 +191,7 @@ export class KlingConnectionError extends KlingError {
 /** A request or a wait ran past its deadline. `lastTask` is the last status seen by `wait`. */
 export class KlingTimeoutError extends KlingError {
   static override readonly kind: string = 'KlingTimeoutError';
+  static override readonly is: (value: unknown) => value is KlingTimeoutError = brandCheck('KlingTimeoutError');
   readonly lastTask?: TaskSnapshot;
 
   constructor(message: string, options: ErrorOptions & { lastTask?: TaskSnapshot } = {}) {
@@ -194,6 +207,7 @@ export class KlingTimeoutError extends KlingError {
  */
 export class KlingSubmitUncertainError extends KlingError {
   static override readonly kind: string = 'KlingSubmitUncertainError';
+  static override readonly is: (value: unknown) => value is KlingSubmitUncertainError = brandCheck('KlingSubmitUncertainError');
   readonly gateway: GatewayId;
   readonly idempotencyKey?: string;
 
@@ -211,6 +225,7 @@ export class KlingSubmitUncertainError extends KlingError {
 /** The task ended as failed or canceled at the gateway. */
 export class KlingTaskFailedError extends KlingError {
   static override readonly kind: string = 'KlingTaskFailedError';
+  static override readonly is: (value: unknown) => value is KlingTaskFailedError = brandCheck('KlingTaskFailedError');
   readonly task: TaskSnapshot;
 
   constructor(message: string, task: TaskSnapshot, options: ErrorOptions = {}) {
@@ -222,6 +237,7 @@ export class KlingTaskFailedError extends KlingError {
 /** The gateway answered 2xx with a body we cannot read (HTML, truncated JSON, missing fields). */
 export class KlingResponseError extends KlingError {
   static override readonly kind: string = 'KlingResponseError';
+  static override readonly is: (value: unknown) => value is KlingResponseError = brandCheck('KlingResponseError');
   readonly gateway: GatewayId;
   /** A short excerpt of the body, for debugging. */
   readonly excerpt?: string;
@@ -236,6 +252,7 @@ export class KlingResponseError extends KlingError {
 /** A webhook could not be parsed or its signature did not verify. */
 export class KlingWebhookError extends KlingError {
   static override readonly kind: string = 'KlingWebhookError';
+  static override readonly is: (value: unknown) => value is KlingWebhookError = brandCheck('KlingWebhookError');
 }
 
 function formatIssues(issues: ValidationIssue[]): string {

@@ -1,3 +1,4 @@
+import type { Clock } from '../http/clock.js';
 import { buildHandlers } from './handlers.js';
 import { SimulatorState } from './state.js';
 import type { GatewaySimulator, SimulatorOptions } from './types.js';
@@ -18,6 +19,7 @@ export function buildSimulator(options: SimulatorOptions = {}): SimulatorInterna
     tasks: () => state.snapshot(),
     clock: () => state.clock(),
     reset: () => state.reset(),
+    clientClock: scaledClock(state),
   };
   return { simulator, state };
 }
@@ -25,4 +27,31 @@ export function buildSimulator(options: SimulatorOptions = {}): SimulatorInterna
 /** The four gateways as msw handlers with their state; no server (use the handlers with msw's setupServer). */
 export function createGatewaySimulator(options?: SimulatorOptions): GatewaySimulator {
   return buildSimulator(options).simulator;
+}
+
+/**
+ * A clock for a `KlingClient` that runs on the simulator's time: `now` is the simulated date and a
+ * sleep of N ms takes N × timeScale real ms, so the client's polling policy runs as in production,
+ * only faster.
+ */
+function scaledClock(state: SimulatorState): Clock {
+  return {
+    now: () => state.dateOf(state.clock()),
+    sleep: (ms, signal) =>
+      new Promise<void>((resolve, reject) => {
+        if (signal?.aborted) {
+          reject(signal.reason);
+          return;
+        }
+        const onAbort = () => {
+          clearTimeout(timer);
+          reject(signal?.reason);
+        };
+        const timer = setTimeout(() => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        }, Math.max(0, ms * state.timeScale));
+        signal?.addEventListener('abort', onAbort, { once: true });
+      }),
+  };
 }

@@ -1,5 +1,6 @@
 import type { HttpHandler } from 'msw';
 import type { GatewayId } from '../catalog/gateways.js';
+import type { Clock } from '../http/clock.js';
 
 export type { GatewayId };
 
@@ -116,6 +117,8 @@ export interface GatewaySimulator {
   clock(): number;
   /** Forget every task, counter, idempotency key and fault count; end hung requests; restart the clock. */
   reset(): void;
+  /** Pass as a client's `clock` so it waits on simulated time (`new KlingClient({ ..., clock: sim.clientClock })`). */
+  readonly clientClock: Clock;
 }
 
 export interface RunningSimulator extends GatewaySimulator {
