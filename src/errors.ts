@@ -64,7 +64,8 @@ function brandCheck<T>(kind: string): (value: unknown) => value is T {
 /** The request is invalid. Carries every problem found, each with its path. Nothing was sent. */
 export class KlingValidationError extends KlingError {
   static override readonly kind: string = 'KlingValidationError';
-  static override readonly is: (value: unknown) => value is KlingValidationError = brandCheck('KlingValidationError');
+  static override readonly is: (value: unknown) => value is KlingValidationError =
+    brandCheck('KlingValidationError');
   readonly issues: readonly ValidationIssue[];
 
   constructor(issues: ValidationIssue[], options: ErrorOptions = {}) {
@@ -76,7 +77,8 @@ export class KlingValidationError extends KlingError {
 /** The chosen gateway cannot honour a field of the request. Nothing was sent. */
 export class KlingUnsupportedError extends KlingError {
   static override readonly kind: string = 'KlingUnsupportedError';
-  static override readonly is: (value: unknown) => value is KlingUnsupportedError = brandCheck('KlingUnsupportedError');
+  static override readonly is: (value: unknown) => value is KlingUnsupportedError =
+    brandCheck('KlingUnsupportedError');
   readonly gateway: GatewayId;
   readonly field: string;
 
@@ -160,15 +162,19 @@ export class KlingAuthError extends KlingApiError {
 }
 export class KlingInsufficientCreditsError extends KlingApiError {
   static override readonly kind: string = 'KlingInsufficientCreditsError';
-  static override readonly is: (value: unknown) => value is KlingInsufficientCreditsError = brandCheck('KlingInsufficientCreditsError');
+  static override readonly is: (value: unknown) => value is KlingInsufficientCreditsError = brandCheck(
+    'KlingInsufficientCreditsError',
+  );
 }
 export class KlingNotFoundError extends KlingApiError {
   static override readonly kind: string = 'KlingNotFoundError';
-  static override readonly is: (value: unknown) => value is KlingNotFoundError = brandCheck('KlingNotFoundError');
+  static override readonly is: (value: unknown) => value is KlingNotFoundError =
+    brandCheck('KlingNotFoundError');
 }
 export class KlingRateLimitError extends KlingApiError {
   static override readonly kind: string = 'KlingRateLimitError';
-  static override readonly is: (value: unknown) => value is KlingRateLimitError = brandCheck('KlingRateLimitError');
+  static override readonly is: (value: unknown) => value is KlingRateLimitError =
+    brandCheck('KlingRateLimitError');
 }
 export class KlingServerError extends KlingApiError {
   static override readonly kind: string = 'KlingServerError';
@@ -178,7 +184,8 @@ export class KlingServerError extends KlingApiError {
 /** The request never got a response: refused, reset, DNS failure. */
 export class KlingConnectionError extends KlingError {
   static override readonly kind: string = 'KlingConnectionError';
-  static override readonly is: (value: unknown) => value is KlingConnectionError = brandCheck('KlingConnectionError');
+  static override readonly is: (value: unknown) => value is KlingConnectionError =
+    brandCheck('KlingConnectionError');
   /** The system or undici error code (`ECONNREFUSED`, `ECONNRESET`, `UND_ERR_SOCKET`...), when known. */
   readonly code?: string;
 
@@ -191,7 +198,8 @@ export class KlingConnectionError extends KlingError {
 /** A request or a wait ran past its deadline. `lastTask` is the last status seen by `wait`. */
 export class KlingTimeoutError extends KlingError {
   static override readonly kind: string = 'KlingTimeoutError';
-  static override readonly is: (value: unknown) => value is KlingTimeoutError = brandCheck('KlingTimeoutError');
+  static override readonly is: (value: unknown) => value is KlingTimeoutError =
+    brandCheck('KlingTimeoutError');
   readonly lastTask?: TaskSnapshot;
 
   constructor(message: string, options: ErrorOptions & { lastTask?: TaskSnapshot } = {}) {
@@ -207,7 +215,8 @@ export class KlingTimeoutError extends KlingError {
  */
 export class KlingSubmitUncertainError extends KlingError {
   static override readonly kind: string = 'KlingSubmitUncertainError';
-  static override readonly is: (value: unknown) => value is KlingSubmitUncertainError = brandCheck('KlingSubmitUncertainError');
+  static override readonly is: (value: unknown) => value is KlingSubmitUncertainError =
+    brandCheck('KlingSubmitUncertainError');
   readonly gateway: GatewayId;
   readonly idempotencyKey?: string;
 
@@ -225,7 +234,8 @@ export class KlingSubmitUncertainError extends KlingError {
 /** The task ended as failed or canceled at the gateway. */
 export class KlingTaskFailedError extends KlingError {
   static override readonly kind: string = 'KlingTaskFailedError';
-  static override readonly is: (value: unknown) => value is KlingTaskFailedError = brandCheck('KlingTaskFailedError');
+  static override readonly is: (value: unknown) => value is KlingTaskFailedError =
+    brandCheck('KlingTaskFailedError');
   readonly task: TaskSnapshot;
 
   constructor(message: string, task: TaskSnapshot, options: ErrorOptions = {}) {
@@ -237,7 +247,8 @@ export class KlingTaskFailedError extends KlingError {
 /** The gateway answered 2xx with a body we cannot read (HTML, truncated JSON, missing fields). */
 export class KlingResponseError extends KlingError {
   static override readonly kind: string = 'KlingResponseError';
-  static override readonly is: (value: unknown) => value is KlingResponseError = brandCheck('KlingResponseError');
+  static override readonly is: (value: unknown) => value is KlingResponseError =
+    brandCheck('KlingResponseError');
   readonly gateway: GatewayId;
   /** A short excerpt of the body, for debugging. */
   readonly excerpt?: string;
@@ -252,7 +263,8 @@ export class KlingResponseError extends KlingError {
 /** A webhook could not be parsed or its signature did not verify. */
 export class KlingWebhookError extends KlingError {
   static override readonly kind: string = 'KlingWebhookError';
-  static override readonly is: (value: unknown) => value is KlingWebhookError = brandCheck('KlingWebhookError');
+  static override readonly is: (value: unknown) => value is KlingWebhookError =
+    brandCheck('KlingWebhookError');
 }
 
 function formatIssues(issues: ValidationIssue[]): string {

@@ -34,6 +34,8 @@ describe('README', () => {
       usd: 1.2,
       credits: 86.4,
     });
+    // The opening example: quote(request)[0] is EvoLink at $1.20.
+    expect(quote(request)[0]).toMatchObject({ gateway: 'evolink', usd: 1.2 });
     const q = quote(request, { usdPerCredit: { apiframe: 0.01 } });
     expect(q.map((e) => [e.gateway, e.total, e.usd])).toEqual([
       ['apiframe', 56, 0.56],

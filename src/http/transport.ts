@@ -163,7 +163,7 @@ class UndiciTransport implements Transport {
         const body = await readCapped(response.body, request);
         return { status: response.statusCode, headers: headerReader(response.headers), body };
       } catch (error) {
-        response.body.destroy();
+        response.body.on('error', () => {}).destroy();
         throw error;
       }
     });
@@ -186,7 +186,8 @@ class UndiciTransport implements Transport {
       status: response.statusCode,
       headers: headerReader(response.headers),
       body: response.body,
-      cancel: () => response.body.destroy(),
+      // Destroying an unread body emits an abort error: nobody is listening for it any more.
+      cancel: () => response.body.on('error', () => {}).destroy(),
     };
   }
 

@@ -47,10 +47,13 @@ function scaledClock(state: SimulatorState): Clock {
           clearTimeout(timer);
           reject(signal?.reason);
         };
-        const timer = setTimeout(() => {
-          signal?.removeEventListener('abort', onAbort);
-          resolve();
-        }, Math.max(0, ms * state.timeScale));
+        const timer = setTimeout(
+          () => {
+            signal?.removeEventListener('abort', onAbort);
+            resolve();
+          },
+          Math.max(0, ms * state.timeScale),
+        );
         signal?.addEventListener('abort', onAbort, { once: true });
       }),
   };

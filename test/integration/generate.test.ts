@@ -50,53 +50,94 @@ const shots = [
 const scenarios: Record<GatewayId, [string, VideoRequest][]> = {
   apiinone: [
     ['text-to-video', { prompt: 'a fox in the snow' }],
-    ['image-to-video, pro, sound, 9:16', { prompt: 'the fox blinks', startImage: img, mode: 'pro', sound: true, aspectRatio: '9:16' }],
+    [
+      'image-to-video, pro, sound, 9:16',
+      { prompt: 'the fox blinks', startImage: img, mode: 'pro', sound: true, aspectRatio: '9:16' },
+    ],
     ['customize multi-shot', { multiShot: { type: 'customize', shots } }],
     ['callback', { prompt: 'a fox', callbackUrl: 'https://hooks.example.com/kling' }],
   ],
   apiframe: [
     ['text-to-video', { prompt: 'a fox in the snow', duration: 10, aspectRatio: '16:9' }],
-    ['start and end frames, negative prompt, audio', { prompt: 'day to night', startImage: img, endImage: img2, negativePrompt: 'blur', sound: true, mode: 'pro' }],
+    [
+      'start and end frames, negative prompt, audio',
+      {
+        prompt: 'day to night',
+        startImage: img,
+        endImage: img2,
+        negativePrompt: 'blur',
+        sound: true,
+        mode: 'pro',
+      },
+    ],
     ['customize multi-shot', { prompt: 'a fox story', multiShot: { type: 'customize', shots } }],
     ['4k with a webhook', { prompt: 'a fox', mode: '4k', callbackUrl: 'https://hooks.example.com/kling' }],
   ],
   evolink: [
-    ['text-to-video, 1080p with sound', { prompt: 'a fox in the snow', mode: 'pro', sound: true, aspectRatio: '1:1' }],
-    ['image-to-video with end frame and elements', { prompt: '<<<element_1>>> runs', startImage: img, endImage: img2, elements: [{ id: '123456' }] }],
-    ['customize multi-shot, watermark off', { duration: 5, multiShot: { type: 'customize', shots }, watermark: false }],
-    ['intelligence multi-shot, negative prompt, 4k', { prompt: 'a fox story', negativePrompt: 'text', multiShot: { type: 'intelligence' }, mode: '4k' }],
+    [
+      'text-to-video, 1080p with sound',
+      { prompt: 'a fox in the snow', mode: 'pro', sound: true, aspectRatio: '1:1' },
+    ],
+    [
+      'image-to-video with end frame and elements',
+      { prompt: '<<<element_1>>> runs', startImage: img, endImage: img2, elements: [{ id: '123456' }] },
+    ],
+    [
+      'customize multi-shot, watermark off',
+      { duration: 5, multiShot: { type: 'customize', shots }, watermark: false },
+    ],
+    [
+      'intelligence multi-shot, negative prompt, 4k',
+      { prompt: 'a fox story', negativePrompt: 'text', multiShot: { type: 'intelligence' }, mode: '4k' },
+    ],
     ['callback', { prompt: 'a fox', callbackUrl: 'https://hooks.example.com/kling' }],
   ],
   modellix: [
-    ['text-to-video with sound', { prompt: 'a fox in the snow', sound: true, mode: 'pro', aspectRatio: '16:9' }],
-    ['reference images (URL and base64)', { prompt: 'this fox, running', referenceImages: [img, 'data:image/png;base64,iVBORw0KGgo='] }],
-    ['reference video (no duration, sound off)', { prompt: 'restyle as watercolor', referenceVideos: ['https://cdn.example.com/in.mp4'] }],
+    [
+      'text-to-video with sound',
+      { prompt: 'a fox in the snow', sound: true, mode: 'pro', aspectRatio: '16:9' },
+    ],
+    [
+      'reference images (URL and base64)',
+      { prompt: 'this fox, running', referenceImages: [img, 'data:image/png;base64,iVBORw0KGgo='] },
+    ],
+    [
+      'reference video (no duration, sound off)',
+      { prompt: 'restyle as watercolor', referenceVideos: ['https://cdn.example.com/in.mp4'] },
+    ],
     ['intelligence multi-shot', { prompt: 'a fox story', multiShot: { type: 'intelligence' } }],
   ],
 };
 
-describe.each(Object.entries(scenarios) as [GatewayId, [string, VideoRequest][]][])('%s', (gateway, cases) => {
-  it.each(cases)('%s: submit → wait → download', async (_, request) => {
-    const c = client(gateway);
-    const progress: string[] = [];
-    const task = await c.generate(request, { onProgress: (t) => progress.push(t.status) });
-    expect(task.gateway).toBe(gateway);
-    expect(progress.at(-1)).toBe('succeeded');
-    expect(sim.stats.created[gateway]).toBe(1);
-    expect(sim.stats.rejected[gateway]).toBe(0);
+describe.each(Object.entries(scenarios) as [GatewayId, [string, VideoRequest][]][])(
+  '%s',
+  (gateway, cases) => {
+    it.each(cases)('%s: submit → wait → download', async (_, request) => {
+      const c = client(gateway);
+      const progress: string[] = [];
+      const task = await c.generate(request, { onProgress: (t) => progress.push(t.status) });
+      expect(task.gateway).toBe(gateway);
+      expect(progress.at(-1)).toBe('succeeded');
+      expect(sim.stats.created[gateway]).toBe(1);
+      expect(sim.stats.rejected[gateway]).toBe(0);
 
-    const path = join(dir, `${gateway}-${Math.random().toString(36).slice(2)}.mp4`);
-    const saved = await c.download(task, path);
-    const bytes = await readFile(path);
-    expect(saved).toEqual({ path, bytes: SAMPLE_VIDEO.byteLength });
-    expect(bytes.subarray(4, 8).toString('latin1')).toBe('ftyp');
-    expect(bytes.equals(Buffer.from(SAMPLE_VIDEO))).toBe(true);
-  });
-});
+      const path = join(dir, `${gateway}-${Math.random().toString(36).slice(2)}.mp4`);
+      const saved = await c.download(task, path);
+      const bytes = await readFile(path);
+      expect(saved).toEqual({ path, bytes: SAMPLE_VIDEO.byteLength });
+      expect(bytes.subarray(4, 8).toString('latin1')).toBe('ftyp');
+      expect(bytes.equals(Buffer.from(SAMPLE_VIDEO))).toBe(true);
+    });
+  },
+);
 
 describe('what the gateway received', () => {
   it('EvoLink got string shot durations, a string element id, and every price-relevant default', async () => {
-    await client('evolink').generate({ startImage: img, elements: [{ id: '7' }], multiShot: { type: 'customize', shots } });
+    await client('evolink').generate({
+      startImage: img,
+      elements: [{ id: '7' }],
+      multiShot: { type: 'customize', shots },
+    });
     const [task] = sim.tasks();
     expect(task?.request).toEqual({
       model: 'kling-v3-image-to-video',
@@ -117,7 +158,12 @@ describe('what the gateway received', () => {
   });
   it('Modellix got no duration with a reference video', async () => {
     await client('modellix').generate({ prompt: 'p', referenceVideos: ['https://cdn.example.com/in.mp4'] });
-    expect(sim.tasks()[0]?.request).toEqual({ prompt: 'p', mode: 'std', sound: 'off', videos: ['https://cdn.example.com/in.mp4'] });
+    expect(sim.tasks()[0]?.request).toEqual({
+      prompt: 'p',
+      mode: 'std',
+      sound: 'off',
+      videos: ['https://cdn.example.com/in.mp4'],
+    });
   });
   it('apiframe got one Idempotency-Key, recorded on the handle', async () => {
     const handle = await client('apiframe').submit({ prompt: 'p' });
@@ -154,26 +200,35 @@ describe('unsupported combinations never reach the gateway', () => {
 });
 
 describe('failures, typed', () => {
-  it.each(['apiinone', 'apiframe', 'evolink', 'modellix'] as GatewayId[])('%s: a failed render', async (gateway) => {
-    const error = await client(gateway)
-      .generate({ prompt: 'SIM_FAIL please' })
-      .catch((e: unknown) => e);
-    expect(KlingTaskFailedError.is(error)).toBe(true);
-    expect(error).toMatchObject({ task: { status: 'failed', gateway } });
-  });
-  it.each(['apiinone', 'apiframe', 'evolink', 'modellix'] as GatewayId[])('%s: no credits, nothing created', async (gateway) => {
-    const error = await client(gateway)
-      .submit({ prompt: 'SIM_NO_CREDITS' })
-      .catch((e: unknown) => e);
-    expect(KlingInsufficientCreditsError.is(error)).toBe(true);
-    expect(error).toMatchObject({ status: 402, taskState: 'not-created' });
-    expect(sim.stats.created[gateway]).toBe(0);
-  });
-  it.each(['apiinone', 'apiframe', 'evolink', 'modellix'] as GatewayId[])('%s: a bad key', async (gateway) => {
-    const error = await client(gateway, 'sk-invalid')
-      .submit({ prompt: 'p' })
-      .catch((e: unknown) => e);
-    expect(KlingAuthError.is(error)).toBe(true);
-    expect((error as Error).message).not.toContain('sk-invalid');
-  });
+  it.each(['apiinone', 'apiframe', 'evolink', 'modellix'] as GatewayId[])(
+    '%s: a failed render',
+    async (gateway) => {
+      const error = await client(gateway)
+        .generate({ prompt: 'SIM_FAIL please' })
+        .catch((e: unknown) => e);
+      expect(KlingTaskFailedError.is(error)).toBe(true);
+      expect(error).toMatchObject({ task: { status: 'failed', gateway } });
+    },
+  );
+  it.each(['apiinone', 'apiframe', 'evolink', 'modellix'] as GatewayId[])(
+    '%s: no credits, nothing created',
+    async (gateway) => {
+      const error = await client(gateway)
+        .submit({ prompt: 'SIM_NO_CREDITS' })
+        .catch((e: unknown) => e);
+      expect(KlingInsufficientCreditsError.is(error)).toBe(true);
+      expect(error).toMatchObject({ status: 402, taskState: 'not-created' });
+      expect(sim.stats.created[gateway]).toBe(0);
+    },
+  );
+  it.each(['apiinone', 'apiframe', 'evolink', 'modellix'] as GatewayId[])(
+    '%s: a bad key',
+    async (gateway) => {
+      const error = await client(gateway, 'sk-invalid')
+        .submit({ prompt: 'p' })
+        .catch((e: unknown) => e);
+      expect(KlingAuthError.is(error)).toBe(true);
+      expect((error as Error).message).not.toContain('sk-invalid');
+    },
+  );
 });

@@ -24,7 +24,12 @@ afterAll(async () => {
 });
 
 it('generates and downloads against https://api.evolink.ai, intercepted by msw', async () => {
-  const client = new KlingClient({ gateway: 'evolink', apiKey: 'sk-test', fetch: globalThis.fetch, clock: sim.clientClock });
+  const client = new KlingClient({
+    gateway: 'evolink',
+    apiKey: 'sk-test',
+    fetch: globalThis.fetch,
+    clock: sim.clientClock,
+  });
   expect(client.baseUrl).toBe('https://api.evolink.ai');
   const task = await client.generate({ prompt: 'a heron in the mist', sound: true });
   expect(task.videos[0].url).toMatch(/^https:\/\/api\.evolink\.ai\/files\//);
@@ -32,12 +37,22 @@ it('generates and downloads against https://api.evolink.ai, intercepted by msw',
   expect(bytes).toBe(SAMPLE_VIDEO.byteLength);
   expect((await readFile(join(dir, 'heron.mp4'))).subarray(4, 8).toString('latin1')).toBe('ftyp');
   expect(sim.stats.created.evolink).toBe(1);
-  expect(sim.stats.requests.map((r) => r.op)).toEqual(expect.arrayContaining(['create', 'status', 'download']));
+  expect(sim.stats.requests.map((r) => r.op)).toEqual(
+    expect.arrayContaining(['create', 'status', 'download']),
+  );
 });
 
 it('works for every gateway at its production origin', async () => {
   for (const gateway of ['apiinone', 'apiframe', 'modellix'] as const) {
-    const client = new KlingClient({ gateway, apiKey: 'sk-test', fetch: globalThis.fetch, clock: sim.clientClock });
-    await expect(client.generate({ prompt: 'a heron' })).resolves.toMatchObject({ status: 'succeeded', gateway });
+    const client = new KlingClient({
+      gateway,
+      apiKey: 'sk-test',
+      fetch: globalThis.fetch,
+      clock: sim.clientClock,
+    });
+    await expect(client.generate({ prompt: 'a heron' })).resolves.toMatchObject({
+      status: 'succeeded',
+      gateway,
+    });
   }
 });
