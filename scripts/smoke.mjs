@@ -95,6 +95,15 @@ const refused = await cjsClient.submit({ prompt: 'x' }, { maxRetries: 1 }).catch
 assert.ok(cjs.KlingConnectionError.is(refused), `the CommonJS build retries and reports: ${refused}`);
 checks.push('require("kling-sdk"): a submit retries through the inlined p-retry and fails typed');
 
+// undici (~80 ms to import) loads on the first request, not when the package is loaded.
+const { execFileSync } = await import('node:child_process');
+const loadedEagerly = execFileSync(process.execPath, [
+  '-e',
+  "require('kling-sdk'); process.stdout.write(String(Object.keys(require.cache).some((k) => k.includes('/node_modules/undici/'))))",
+]).toString();
+assert.equal(loadedEagerly, 'false', 'require("kling-sdk") must not load undici');
+checks.push('require("kling-sdk"): undici is not loaded until the first request');
+
 // The scanner itself must see imports, or the check above proves nothing.
 assert.ok(packagesLoadedBy('dist/index.js').includes('zod'), 'the graph scanner finds zod in the main entry');
 assert.ok(

@@ -69,3 +69,17 @@ describe('layering (DESIGN.md §3)', () => {
     }
   });
 });
+
+/** Wire field names the vendors use; they belong to the adapters (and the simulator that mimics them). */
+const VENDOR_FIELDS =
+  /\b(image_start|image_end|klingParams|model_params|multi_prompt|multi_shots?|generate_audio|callback_url|task_id|jobId|credits_reserved|element_list|kling_elements|webhookUrl|webhookEvents|estimated_time|result_expires_at|creditCost|aspect_ratio|negative_prompt|start_image|end_image|videoUrl|video_url|shot_type|watermark_info)\b/;
+
+describe('vendor field names (DESIGN.md §3)', () => {
+  const outside = sourceFiles(SRC).filter((f) => !['gateways', 'testing'].includes(layerOf(f)));
+  it.each(outside.map((f) => [relative(SRC, f), f]))('%s names no vendor field', (_, file) => {
+    const hits = readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((line) => VENDOR_FIELDS.test(line));
+    expect(hits).toEqual([]);
+  });
+});

@@ -47,7 +47,7 @@ export const CAPABILITIES: Readonly<Record<GatewayId, GatewayCapabilities>> = {
       endImage: no('API in One documents no end frame for kling-3'),
       referenceImages: no('API in One takes one image (the first frame), not reference images'),
       referenceVideos: no('API in One takes no reference video'),
-      elements: no("API in One's kling_elements shape is undocumented"),
+      elements: no("API in One's elements format is undocumented"),
       watermark: no('API in One documents no watermark option'),
       callbackUrl: yes,
     },

@@ -18,7 +18,7 @@ export const RENDER_TIMES: Readonly<Record<GatewayId, RenderTime>> = {
   evolink: {
     minSeconds: 60,
     maxSeconds: 600,
-    source: 'no published time; replies carry task_info.estimated_time (the create example says 300 s)',
+    source: 'no published time; its replies carry an estimate (the create example says 300 s)',
   },
   modellix: {
     minSeconds: 60,

@@ -24,7 +24,7 @@ export interface VideoRequest {
   /** At most one reference video (Modellix `videos`): forces sound off, duration omitted, price unknown. */
   referenceVideos?: string[];
   multiShot?: MultiShot;
-  /** Pre-trained subjects (EvoLink `element_list`): at most 3, image-to-video only. */
+  /** Pre-trained subjects by id (EvoLink): at most 3, image-to-video only. */
   elements?: { id: string }[];
   watermark?: boolean;
   /** https only, no private or loopback hosts, at most 2048 characters. */

@@ -22,7 +22,7 @@ export interface PollState {
 
 /**
  * How long to wait before the next status request. Pure. It uses the gateway's own hint where there
- * is one (EvoLink's `estimated_time` as `etaSeconds`, apiframe's `progress`), and otherwise does not
+ * is one (EvoLink's estimate as `etaSeconds`, apiframe's `progress`), and otherwise does not
  * poll before the earliest plausible finish of the published render times.
  */
 export function nextPollDelay(state: PollState, options: PollOptions = {}): number {
