@@ -501,9 +501,11 @@ export class KlingClient {
     } catch {
       // An HTML error page or plain text: the message says so, with a short excerpt.
     }
-    const details = this.#adapter.parseError(response.status, body);
-    const snippet =
-      body === null && response.body.trim() !== '' ? ` [non-JSON reply: ${excerptOf(response.body)}]` : '';
+    // A non-JSON reply (a proxy's HTML page) is described by a short, tag-free excerpt of itself.
+    const details =
+      body === null && response.body.trim() !== ''
+        ? { message: `non-JSON reply: ${excerptOf(response.body.replace(/<[^>]*>/g, ' '))}` }
+        : this.#adapter.parseError(response.status, body);
     const redirect = response.status >= 300 && response.status < 400 ? ' (redirects are not followed)' : '';
     const requestId = response.headers.get('x-request-id') ?? undefined;
     const retryAfterMs = parseRetryAfter(
@@ -512,7 +514,7 @@ export class KlingClient {
       this.#retry.maxRetryAfterMs,
     );
     return KlingApiError.from(
-      this.#redact(`${this.gateway}: HTTP ${response.status}: ${details.message}${redirect}${snippet}`),
+      this.#redact(`${this.gateway}: HTTP ${response.status}: ${details.message}${redirect}`),
       {
         gateway: this.gateway,
         status: response.status,

@@ -51,12 +51,53 @@ const HTTP_FAULTS = {
 } as const;
 
 /** Faults answered without asking the gateway: nothing is created. */
-export type ShortCircuitFault = keyof typeof HTTP_FAULTS | 'html';
+export type ShortCircuitFault = keyof typeof HTTP_FAULTS | 'html' | 'huge-body' | 'drip';
 /** Faults that let the gateway do its work, then spoil or drop the reply. */
-export type SpoilingFault = 'drop-after-create' | 'truncated-json' | 'wrong-content-type';
+export type SpoilingFault =
+  | 'drop-after-create'
+  | 'truncated-json'
+  | 'wrong-content-type'
+  | 'unknown-status'
+  | 'missing-fields';
 
 export function isShortCircuit(kind: FaultKind): kind is ShortCircuitFault {
-  return kind === 'html' || kind in HTTP_FAULTS;
+  return kind === 'html' || kind === 'huge-body' || kind === 'drip' || kind in HTTP_FAULTS;
+}
+
+const HUGE_BODY_BYTES = 50 * 1024 * 1024;
+
+/** A 200 reply whose body is produced chunk by chunk: `bytes` long, or one byte a second forever. */
+function streamedReply(kind: 'huge-body' | 'drip'): Response {
+  const chunk = new TextEncoder().encode('x'.repeat(64 * 1024));
+  let sent = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const body = new ReadableStream<Uint8Array>({
+    start(controller) {
+      if (kind === 'huge-body') controller.enqueue(new TextEncoder().encode('{"data":"'));
+      else controller.enqueue(new TextEncoder().encode('{'));
+    },
+    pull(controller) {
+      if (kind === 'drip') {
+        return new Promise<void>((resolve) => {
+          timer = setTimeout(() => {
+            controller.enqueue(new TextEncoder().encode(' '));
+            resolve();
+          }, 1000);
+        });
+      }
+      if (sent >= HUGE_BODY_BYTES) {
+        controller.enqueue(new TextEncoder().encode('"}'));
+        controller.close();
+        return;
+      }
+      sent += chunk.byteLength;
+      controller.enqueue(chunk);
+    },
+    cancel() {
+      clearTimeout(timer);
+    },
+  });
+  return new HttpResponse(body, { status: 200, headers: { 'content-type': 'application/json' } });
 }
 
 /** The reply to a short-circuit fault, in the gateway's error shape (plain text when none applies). */
@@ -65,6 +106,7 @@ export function shortCircuitReply(
   retryAfter: FaultRule['retryAfter'],
   protocol: GatewayProtocol | undefined,
 ): Response {
+  if (kind === 'huge-body' || kind === 'drip') return streamedReply(kind);
   if (kind === 'html') {
     return new HttpResponse(BAD_GATEWAY_PAGE, {
       status: 502,
@@ -80,12 +122,24 @@ export function shortCircuitReply(
   return HttpResponse.json(reply.body, { status: reply.status, headers });
 }
 
-/** The real reply, spoiled: cut to its first half, or relabelled text/plain. */
+/** The real reply, spoiled: cut to its first half, relabelled text/plain, or with fields changed. */
 export async function spoil(
   kind: Exclude<SpoilingFault, 'drop-after-create'>,
   response: Response,
 ): Promise<Response> {
   const headers = new Headers(response.headers);
+  if (kind === 'unknown-status' || kind === 'missing-fields') {
+    const original = await response.text();
+    let json: unknown;
+    try {
+      json = JSON.parse(original);
+    } catch {
+      return new HttpResponse(original, { status: response.status, headers }); // not JSON: nothing to spoil
+    }
+    const text = JSON.stringify(kind === 'unknown-status' ? rewriteStatus(json) : withoutIds(json));
+    headers.set('content-length', String(Buffer.byteLength(text)));
+    return new HttpResponse(text, { status: response.status, headers });
+  }
   const bytes = new Uint8Array(await response.arrayBuffer());
   const body = kind === 'truncated-json' ? bytes.slice(0, Math.floor(bytes.length / 2)) : bytes;
   if (kind === 'wrong-content-type') headers.set('content-type', 'text/plain');
@@ -103,3 +157,28 @@ const BAD_GATEWAY_PAGE = `<!DOCTYPE html>
 </body>
 </html>
 `;
+
+const ID_OR_STATUS = new Set(['id', 'task_id', 'jobId', 'status']);
+
+/** Every `status` word, at any depth, replaced by one no gateway documents. */
+function rewriteStatus(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(rewriteStatus);
+  if (typeof value !== 'object' || value === null) return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([k, v]) => [
+      k,
+      k === 'status' && typeof v === 'string' ? 'QUANTUM_FLUX' : rewriteStatus(v),
+    ]),
+  );
+}
+
+/** The reply with its ids and status words removed, at any depth. */
+function withoutIds(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutIds);
+  if (typeof value !== 'object' || value === null) return value;
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([k]) => !ID_OR_STATUS.has(k))
+      .map(([k, v]) => [k, withoutIds(v)]),
+  );
+}

@@ -60,7 +60,12 @@ async function serve(state: SimulatorState, route: Route, answer: () => Promise<
     return HttpResponse.error();
   }
   entry.status = outcome.response.status;
-  if (fault?.kind === 'truncated-json' || fault?.kind === 'wrong-content-type') {
+  if (
+    fault?.kind === 'truncated-json' ||
+    fault?.kind === 'wrong-content-type' ||
+    fault?.kind === 'unknown-status' ||
+    fault?.kind === 'missing-fields'
+  ) {
     return spoil(fault.kind, outcome.response);
   }
   return outcome.response;

@@ -22,7 +22,15 @@ export type FaultKind =
   | 'hang'
   | 'html'
   | 'truncated-json'
-  | 'wrong-content-type';
+  | 'wrong-content-type'
+  /** 200 with a 50 MB body, streamed (the simulator never holds it in memory). */
+  | 'huge-body'
+  /** 200 whose body arrives one byte a second, in real time. */
+  | 'drip'
+  /** The real reply with every `status` word replaced by one no gateway documents. */
+  | 'unknown-status'
+  /** The real reply with its ids and status words removed. */
+  | 'missing-fields';
 
 export interface FaultRule {
   op: Exclude<SimulatorOp, 'other'> | 'any';
