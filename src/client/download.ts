@@ -4,7 +4,15 @@ import { rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { KlingApiError, KlingResponseError, KlingValidationError } from '../errors.js';
+import type { GatewayId } from '../catalog/index.js';
+import {
+  KlingApiError,
+  KlingConnectionError,
+  KlingError,
+  KlingResponseError,
+  KlingTimeoutError,
+  KlingValidationError,
+} from '../errors.js';
 import type { SucceededTask } from '../gateways/index.js';
 import type { Transport } from '../http/transport.js';
 
@@ -105,7 +113,25 @@ export async function downloadVideo(
     response.cancel();
     await unlink(temporary).catch(() => {});
     if (options.signal?.aborted) throw options.signal.reason;
-    throw error;
+    throw toDownloadError(error, task.gateway, options.timeoutMs);
   }
   return { path, bytes };
+}
+
+/** A failure while the bytes stream in, as a typed error: a stall is a timeout, the rest a lost connection. */
+function toDownloadError(error: unknown, gateway: GatewayId, timeoutMs: number): unknown {
+  if (KlingError.is(error)) return error;
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code === 'UND_ERR_BODY_TIMEOUT' || (error as Error | null)?.name === 'TimeoutError') {
+    return new KlingTimeoutError(`${gateway}: the download stalled for more than ${timeoutMs} ms`, {
+      cause: error,
+    });
+  }
+  return new KlingConnectionError(
+    `${gateway}: the download was cut off (${typeof code === 'string' ? code : String(error)})`,
+    {
+      cause: error,
+      ...(typeof code === 'string' ? { code } : {}),
+    },
+  );
 }

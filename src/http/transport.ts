@@ -237,12 +237,34 @@ class FetchTransport implements Transport {
     return {
       status: response.status,
       headers: response.headers,
-      body: body === null ? emptyChunks() : streamChunks(body),
+      // fetch has no body timeout of its own: a stall longer than the deadline aborts the download.
+      body: body === null ? emptyChunks() : idleLimited(streamChunks(body), request.timeoutMs, controller),
       cancel: () => controller.abort(),
     };
   }
 
   async close(): Promise<void> {}
+}
+
+/** Passes chunks through, aborting `controller` (with a TimeoutError) when none arrives for `idleMs`. */
+async function* idleLimited(
+  chunks: AsyncGenerator<Uint8Array>,
+  idleMs: number,
+  controller: AbortController,
+): AsyncGenerator<Uint8Array> {
+  for (;;) {
+    const timer = setTimeout(
+      () => controller.abort(new DOMException(`no data for ${idleMs} ms`, 'TimeoutError')),
+      idleMs,
+    );
+    try {
+      const { done, value } = await chunks.next();
+      if (done) return;
+      yield value;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
 }
 
 /** A controller that also aborts when the caller's signal does, for a download's whole life. */
