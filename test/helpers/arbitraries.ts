@@ -75,3 +75,96 @@ export function nearValidRequest(options: { providerOptions?: boolean } = {}) {
     { requiredKeys: [] },
   );
 }
+
+const httpsImage = fc.constantFrom(
+  'https://cdn.example.com/first.png',
+  'https://images.example.org/a/b/frame.jpg?sig=abc',
+  'http://media.example.net/last.jpeg',
+);
+const media = fc.oneof(
+  httpsImage,
+  fc.constant('data:image/png;base64,iVBORw0KGgo='),
+  fc.constant('iVBORw0KGgo='),
+);
+const shortText = fc.string({ minLength: 1, maxLength: 60 }).filter((s) => s.trim() !== '');
+
+/** Shots whose durations add up to `total`, 1–6 of them, each at least 1 s. */
+function shotsSumming(total: number) {
+  return fc
+    .integer({ min: 1, max: Math.min(6, total) })
+    .chain((count) =>
+      fc
+        .uniqueArray(fc.integer({ min: 1, max: total - 1 }), { minLength: count - 1, maxLength: count - 1 })
+        .map((cuts) => {
+          const bounds = [0, ...cuts.sort((a, b) => a - b), total];
+          return bounds.slice(1).map((end, i) => end - (bounds[i] ?? 0));
+        }),
+    )
+    .chain((durations) =>
+      fc.tuple(
+        ...durations.map((duration) =>
+          shortText.map((prompt) => ({ prompt: prompt.slice(0, 512), duration })),
+        ),
+      ),
+    );
+}
+
+/** Requests valid by construction (every field, every cross-field rule), for any gateway to take or refuse. */
+export const validRequest = fc
+  .record({
+    prompt: fc.option(shortText, { nil: undefined, freq: 8 }),
+    negativePrompt: fc.option(shortText, { nil: undefined }),
+    mode: fc.option(fc.constantFrom('std', 'pro', '4k'), { nil: undefined }),
+    duration: fc.integer({ min: 3, max: 15 }),
+    aspectRatio: fc.option(fc.constantFrom('16:9', '9:16', '1:1'), { nil: undefined }),
+    sound: fc.option(fc.boolean(), { nil: undefined }),
+    frames: fc.option(fc.tuple(httpsImage, fc.option(httpsImage, { nil: undefined })), { nil: undefined }),
+    referenceImages: fc.option(fc.array(media, { minLength: 1, maxLength: 3 }), { nil: undefined, freq: 4 }),
+    referenceVideo: fc.option(fc.constantFrom('https://cdn.example.com/in.mp4'), { nil: undefined, freq: 4 }),
+    multiShot: fc.option(fc.constantFrom('customize', 'intelligence'), { nil: undefined, freq: 3 }),
+    elements: fc.option(
+      fc.array(
+        fc.integer({ min: 1, max: 99999 }).map((n) => ({ id: String(n) })),
+        { minLength: 1, maxLength: 3 },
+      ),
+      {
+        nil: undefined,
+        freq: 4,
+      },
+    ),
+    watermark: fc.option(fc.boolean(), { nil: undefined }),
+    callbackUrl: fc.option(fc.constantFrom('https://hooks.example.com/kling', 'https://8.8.8.8/cb'), {
+      nil: undefined,
+    }),
+  })
+  .chain((r) => {
+    const base: Record<string, unknown> = {};
+    for (const key of [
+      'prompt',
+      'negativePrompt',
+      'mode',
+      'aspectRatio',
+      'watermark',
+      'callbackUrl',
+      'elements',
+      'referenceImages',
+    ] as const) {
+      if (r[key] !== undefined) base[key] = r[key];
+    }
+    if (r.frames !== undefined) {
+      base.startImage = r.frames[0];
+      if (r.frames[1] !== undefined) base.endImage = r.frames[1];
+    }
+    if (r.referenceVideo !== undefined) {
+      base.referenceVideos = [r.referenceVideo];
+      if (r.sound === false) base.sound = false;
+    } else {
+      base.duration = r.duration;
+      if (r.sound !== undefined) base.sound = r.sound;
+    }
+    if (r.multiShot === 'intelligence') return fc.constant({ ...base, multiShot: { type: 'intelligence' } });
+    if (r.multiShot === 'customize' && r.referenceVideo === undefined) {
+      return shotsSumming(r.duration).map((shots) => ({ ...base, multiShot: { type: 'customize', shots } }));
+    }
+    return fc.constant(base);
+  });

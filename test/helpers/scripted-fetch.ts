@@ -44,7 +44,9 @@ export function scriptedFetch(steps: Step[] | ((call: RecordedCall, index: numbe
       typeof steps === 'function' ? steps(call, index) : (steps[Math.min(index, steps.length - 1)] as Step);
     if ('throws' in step) throw step.throws;
     const text = step.text ?? (step.body === undefined ? '' : JSON.stringify(step.body));
-    return new Response(step.status === 204 ? null : text, {
+    // These statuses carry no body (the Response constructor refuses one).
+    const nullBody = [101, 204, 205, 304].includes(step.status);
+    return new Response(nullBody ? null : text, {
       status: step.status,
       headers: { 'content-type': 'application/json', ...step.headers },
     });
