@@ -191,6 +191,10 @@ export class KlingClient {
    * returns a handle to save. Every error it throws carries `taskState`.
    */
   async submit(request: VideoRequest, options: SubmitOptions = {}): Promise<TaskHandle> {
+    return this.#scrubbing(() => this.#submit(request, options));
+  }
+
+  async #submit(request: VideoRequest, options: SubmitOptions): Promise<TaskHandle> {
     const resolved = validateForGateway(this.gateway, request);
     const dedupes = CAPABILITIES[this.gateway].idempotencyKey;
     if (options.idempotencyKey !== undefined && !dedupes) {
@@ -241,6 +245,10 @@ export class KlingClient {
 
   /** One status read (with read retries). */
   async getTask(idOrHandle: string | SavedHandle, options: GetTaskOptions = {}): Promise<Task> {
+    return this.#scrubbing(() => this.#getTask(idOrHandle, options));
+  }
+
+  async #getTask(idOrHandle: string | SavedHandle, options: GetTaskOptions): Promise<Task> {
     const id = this.#taskId(idOrHandle);
     const wire = this.#adapter.statusRequest(id, { paths: this.#paths });
     const policy = { ...this.#retry, maxRetries: options.maxRetries ?? this.#retry.maxRetries };
@@ -270,6 +278,10 @@ export class KlingClient {
    * `KlingTaskFailedError`, the deadline `KlingTimeoutError` with the last task seen.
    */
   async wait(idOrHandle: string | SavedHandle, options: WaitOptions = {}): Promise<SucceededTask> {
+    return this.#scrubbing(() => this.#wait(idOrHandle, options));
+  }
+
+  async #wait(idOrHandle: string | SavedHandle, options: WaitOptions): Promise<SucceededTask> {
     const id = this.#taskId(idOrHandle);
     const startedAt = this.#clock.now();
     const submittedAt = typeof idOrHandle === 'string' ? startedAt : Date.parse(idOrHandle.submittedAt);
@@ -367,10 +379,12 @@ export class KlingClient {
 
   /** Streams the task's video to a temporary file and renames it to `path` once complete. */
   download(task: SucceededTask, path: string, options: DownloadOptions = {}): Promise<DownloadResult> {
-    return downloadVideo(this.#transport, task, path, {
-      timeoutMs: this.#timeoutMs,
-      ...options,
-    });
+    return this.#scrubbing(() =>
+      downloadVideo(this.#transport, task, path, {
+        timeoutMs: this.#timeoutMs,
+        ...options,
+      }),
+    );
   }
 
   /** Closes the connection pool this client opened. */
@@ -524,6 +538,32 @@ export class KlingClient {
         ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
       },
     );
+  }
+
+  /**
+   * Runs `work`, removing the API key from any error it throws (message, stack, excerpt, and causes):
+   * a gateway that echoes the key in an error body must not leak it into logs.
+   */
+  async #scrubbing<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      let current: unknown = error;
+      for (let depth = 0; depth < 6 && current instanceof Error; depth++) {
+        for (const field of ['message', 'stack', 'excerpt'] as const) {
+          const value: unknown = (current as unknown as Record<string, unknown>)[field];
+          if (typeof value === 'string' && value.includes(this.#apiKey)) {
+            Object.defineProperty(current, field, {
+              value: this.#redact(value),
+              writable: true,
+              configurable: true,
+            });
+          }
+        }
+        current = current.cause;
+      }
+      throw error;
+    }
   }
 
   #redact(text: string): string {
