@@ -16,4 +16,13 @@ export default defineConfig([
     sourcemap: true,
     noExternal: ['p-retry', 'is-network-error'],
   },
+  // The `kling` bin: ESM only, no types. It imports the package by name (`kling-sdk`, resolved to the
+  // built dist/ through `exports` at run time), so it stays thin and never bundles a second SDK copy.
+  {
+    entry: { cli: 'src/cli/index.ts' },
+    format: ['esm'],
+    target: 'node20',
+    sourcemap: true,
+    external: ['kling-sdk'],
+  },
 ]);

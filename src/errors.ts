@@ -26,10 +26,12 @@ export interface TaskSnapshot {
 
 const KINDS = Symbol.for('kling-sdk.error.kinds');
 
-interface ErrorOptions {
+/** Options every KlingError constructor takes. */
+export interface KlingErrorOptions {
   cause?: unknown;
   taskState?: TaskState;
 }
+type ErrorOptions = KlingErrorOptions;
 
 export class KlingError extends Error {
   static readonly kind: string = 'KlingError';
@@ -257,6 +259,36 @@ export class KlingResponseError extends KlingError {
     super(message, options);
     this.gateway = gateway;
     if (options.excerpt !== undefined) this.excerpt = options.excerpt;
+  }
+}
+
+/** One gateway a router did not use, and why. */
+export interface SkippedGateway {
+  gateway: GatewayId;
+  reason: 'unsupported' | 'over-budget' | 'cost-unknown' | 'submit-failed';
+  error: KlingError;
+}
+
+/**
+ * Every gateway a router could use was ruled out and no task was created anywhere. `skipped` says
+ * why, one entry per gateway; `cause` is an `AggregateError` of the same errors.
+ */
+export class KlingRoutingError extends KlingError {
+  static override readonly kind: string = 'KlingRoutingError';
+  static override readonly is: (value: unknown) => value is KlingRoutingError =
+    brandCheck('KlingRoutingError');
+  readonly skipped: readonly SkippedGateway[];
+
+  constructor(skipped: SkippedGateway[]) {
+    const lines = skipped.map((s) => `  - ${s.gateway} (${s.reason}): ${s.error.message}`);
+    super(`no gateway took the request; no task was created:\n${lines.join('\n')}`, {
+      taskState: 'not-created',
+      cause: new AggregateError(
+        skipped.map((s) => s.error),
+        'every gateway was ruled out',
+      ),
+    });
+    this.skipped = skipped;
   }
 }
 

@@ -5,7 +5,7 @@
 export * from './catalog/index.js';
 export * from './client/index.js';
 export * from './errors.js';
-export type { SucceededTask, Task, TaskCost, TaskStatus, Video } from './gateways/index.js';
+export type { GatewayPaths, SucceededTask, Task, TaskCost, TaskStatus, Video } from './gateways/index.js';
 export type { Clock } from './http/clock.js';
 export { DEFAULT_RETRY_POLICY, type RetryPolicy } from './http/retry.js';
 export type { FetchFunction } from './http/transport.js';

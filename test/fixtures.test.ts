@@ -29,7 +29,7 @@ describe.each(GATEWAY_IDS.map((g) => [g]))('%s fixtures', (gateway) => {
 
   it('every fixture names its source and evidence, and has a known kind', () => {
     const all = readdirSync(resolve(__dirname, 'fixtures', gateway)).filter((f) => f.endsWith('.jsonc'));
-    const known = /^(create-request|create-response|status|error|webhook)-?/;
+    const known = /^(create-request|create-response|status|error|webhook|balance|upload)-?/;
     expect(all.length).toBeGreaterThan(3);
     for (const file of all) expect(file).toMatch(known);
     for (const f of fixtures(gateway, ''))
@@ -67,6 +67,18 @@ describe.each(GATEWAY_IDS.map((g) => [g]))('%s fixtures', (gateway) => {
         true,
       );
     }
+  });
+
+  it.each(fixtures(gateway, 'balance').map((f) => [f.name, f]))('parseBalance reads %s', (_, f) => {
+    expect(adapter.parseBalance?.(f.body).amount).toBeTypeOf('number');
+  });
+
+  it.each(fixtures(gateway, 'upload').map((f) => [f.name, f]))('parseUpload reads %s', (_, f) => {
+    expect(adapter.parseUpload?.(f.body).url).toMatch(/^https:\/\//);
+  });
+
+  it.each(fixtures(gateway, 'webhook').map((f) => [f.name, f]))('parseWebhook reads %s', (_, f) => {
+    expect(adapter.parseWebhook?.(f.body, context).task.raw).toBe(f.body);
   });
 
   it.each(fixtures(gateway, 'error').map((f) => [f.name, f]))('parseError reads %s', (_, f) => {

@@ -1,4 +1,5 @@
 import type { GatewayId } from './gateways.js';
+import { isLocalMedia } from './media.js';
 import type { Mode, VideoRequest } from './video-request.js';
 
 /** Optional request fields whose support differs between gateways. */
@@ -28,6 +29,8 @@ export interface GatewayCapabilities {
   fields: Readonly<Record<OptionalField, FieldSupport>>;
   /** The gateway dedupes creates by an idempotency key (so a submit can be retried safely). */
   idempotencyKey: boolean;
+  /** The gateway has an upload API, so images may be local files or bytes (the SDK uploads them). */
+  uploads: boolean;
   /** What the gateway assumes when a field is omitted; the SDK always sends its own value instead. */
   vendorDefaults: { mode: string; sound: boolean | string; duration: number; source: string };
 }
@@ -52,6 +55,7 @@ export const CAPABILITIES: Readonly<Record<GatewayId, GatewayCapabilities>> = {
       callbackUrl: yes,
     },
     idempotencyKey: false,
+    uploads: false,
     vendorDefaults: { mode: 'std', sound: true, duration: 5, source: 'seeds/001_c760ae7395079c8c.txt' },
   },
   apiframe: {
@@ -70,6 +74,7 @@ export const CAPABILITIES: Readonly<Record<GatewayId, GatewayCapabilities>> = {
       callbackUrl: yes,
     },
     idempotencyKey: true,
+    uploads: true,
     vendorDefaults: {
       mode: 'pro',
       sound: true,
@@ -101,6 +106,7 @@ export const CAPABILITIES: Readonly<Record<GatewayId, GatewayCapabilities>> = {
       callbackUrl: yes,
     },
     idempotencyKey: false,
+    uploads: true,
     vendorDefaults: { mode: '720p', sound: 'off', duration: 5, source: 'seeds/002_114c251b0c336bbd.txt' },
   },
   modellix: {
@@ -119,6 +125,7 @@ export const CAPABILITIES: Readonly<Record<GatewayId, GatewayCapabilities>> = {
       callbackUrl: no('Modellix sends no callbacks for kling-v3-omni-video; poll instead'),
     },
     idempotencyKey: false,
+    uploads: true,
     vendorDefaults: { mode: 'pro', sound: 'off', duration: 5, source: 'seeds/003_d70058caab910867.txt' },
   },
 };
@@ -174,8 +181,23 @@ export function findUnsupported(gateway: GatewayId, request: VideoRequest): Unsu
       });
     }
   }
+  if (!caps.uploads) {
+    for (const field of MEDIA_FIELDS) {
+      if (caps.fields[field].support === 'no') continue;
+      const values: unknown[] = field === 'referenceImages' ? (request[field] ?? []) : [request[field]];
+      if (values.some((v) => isLocalMedia(v, { base64: field === 'referenceImages' }))) {
+        problems.push({
+          field,
+          message: `${field} is a local file or bytes, but ${gateway} has no upload API: pass an http(s) URL`,
+        });
+      }
+    }
+  }
   return problems;
 }
+
+/** Image fields that may hold a local file or bytes where the gateway has an upload API. */
+const MEDIA_FIELDS = ['startImage', 'endImage', 'referenceImages'] as const;
 
 /** Fields `gateway` requires that `request` leaves out (today only the prompt). */
 export function findMissingRequired(gateway: GatewayId, request: VideoRequest): UnsupportedUse[] {

@@ -15,12 +15,19 @@ export interface VideoRequest {
   aspectRatio?: AspectRatio;
   /** Default false. */
   sound?: boolean;
-  /** First frame URL: makes the request image-to-video. */
-  startImage?: string;
-  /** Last frame URL (needs `startImage`). */
-  endImage?: string;
-  /** Reference images (Modellix `images`): http(s) URLs or base64 data. */
-  referenceImages?: string[];
+  /**
+   * The first frame: makes the request image-to-video. An http(s) URL; or, where the gateway has an
+   * upload API (apiframe, EvoLink), a local file path or the bytes (a `Buffer` is a `Uint8Array`),
+   * which the client uploads at submit time and sends as the URL the gateway returns.
+   */
+  startImage?: string | Uint8Array;
+  /** The last frame (needs `startImage`): a URL, a local file path or bytes, as `startImage`. */
+  endImage?: string | Uint8Array;
+  /**
+   * Reference images (Modellix `images`): http(s) URLs, base64 data, local file paths or bytes (local
+   * ones are uploaded through Modellix's media API at submit time).
+   */
+  referenceImages?: (string | Uint8Array)[];
   /** At most one reference video (Modellix `videos`): forces sound off, duration omitted, price unknown. */
   referenceVideos?: string[];
   multiShot?: MultiShot;

@@ -5,7 +5,6 @@ import type { Dispatcher } from 'undici';
 import { CAPABILITIES, GATEWAYS, type GatewayId, isGatewayId, type VideoRequest } from '../catalog/index.js';
 import {
   KlingApiError,
-  KlingBudgetError,
   KlingError,
   KlingResponseError,
   KlingSubmitUncertainError,
@@ -22,6 +21,7 @@ import {
   type SucceededTask,
   type Task,
   type TaskStatus,
+  type UploadWireRequest,
   type WireRequest,
 } from '../gateways/index.js';
 import { type Clock, systemClock } from '../http/clock.js';
@@ -37,10 +37,21 @@ import {
 import { createTransport, type FetchFunction, type HttpResponse, type Transport } from '../http/transport.js';
 import { type CostEstimate, estimateCost, type PricingOptions } from '../pricing/estimate.js';
 import { type ResolvedVideoRequest, validateForGateway } from '../request/index.js';
+import { checkBudget, type MaxCost } from './budget.js';
 import { type DownloadOptions, type DownloadResult, downloadVideo } from './download.js';
 import { makeHandle, parseSavedHandle, type SavedHandle, type TaskHandle } from './handle.js';
 import { Limiter } from './limiter.js';
+import {
+  findLocalMedia,
+  type PreparedFile,
+  prepareAll,
+  prepareFile,
+  type UploadOptions,
+  type UploadResult,
+  withUploadedUrls,
+} from './media.js';
 import { DEFAULT_POLL, nextPollDelay, type PollOptions } from './poll.js';
+import { parseWebhook, type WebhookHeaders } from './webhooks.js';
 
 export interface Logger {
   debug?(message: string, meta?: Record<string, unknown>): void;
@@ -55,6 +66,12 @@ export interface KlingClientOptions {
   apiKey?: string;
   /** An origin (`https://api.evolink.ai`, `http://127.0.0.1:4010`); https unless it is loopback. */
   baseUrl?: string;
+  /**
+   * The origin of the upload API. Default: the gateway's own upload host with the production
+   * `baseUrl` (EvoLink: https://files-api.evolink.ai; others: the API's origin), and `baseUrl` itself
+   * when that is set to anything else (a proxy, the simulator), so the key only goes where you chose.
+   */
+  uploadBaseUrl?: string;
   /** Override the adapter's paths; `status` holds `{id}`. */
   endpoints?: Partial<GatewayPaths>;
   /** Per request: connect, headers and body (default 60 s). */
@@ -90,9 +107,6 @@ export interface SubmitRecord {
   estimate: CostEstimate;
 }
 
-/** A budget: a number is US dollars; or in the gateway's credits. */
-export type MaxCost = number | { usd?: number; credits?: number };
-
 export interface SubmitOptions {
   signal?: AbortSignal;
   /** Refuse (before sending) a request whose estimate is above this, or unknown. */
@@ -126,6 +140,22 @@ export interface GenerateOptions extends SubmitOptions, Omit<WaitOptions, 'timeo
   onSubmitted?: (handle: TaskHandle) => void | Promise<void>;
 }
 
+/** An account balance in the gateway's own unit; `raw` is the reply as received. */
+export interface Balance {
+  gateway: GatewayId;
+  amount: number;
+  unit: 'credits' | 'usd';
+  raw: unknown;
+}
+
+/** A callback as received, for `confirmWebhook`. */
+export interface ConfirmWebhookInput {
+  /** The body exactly as received (a string or the bytes). */
+  rawBody: string | Uint8Array;
+  headers: WebhookHeaders;
+  signal?: AbortSignal;
+}
+
 const USER_AGENT = 'kling-sdk/0.1.0';
 const DEADLINE = Symbol('wait deadline');
 
@@ -145,6 +175,7 @@ export class KlingClient {
   readonly #statusMap: Record<string, TaskStatus> | undefined;
   readonly #pricing: PricingOptions;
   readonly #maxResponseBytes: number;
+  readonly #uploadBaseUrl: string;
 
   constructor(options: KlingClientOptions) {
     if (!isGatewayId(options?.gateway)) {
@@ -163,6 +194,12 @@ export class KlingClient {
     this.#apiKey = apiKey;
     this.baseUrl = checkBaseUrl(options.baseUrl ?? info.baseUrl);
     this.#adapter = ADAPTERS[this.gateway];
+    this.#uploadBaseUrl =
+      options.uploadBaseUrl !== undefined
+        ? checkBaseUrl(options.uploadBaseUrl, 'uploadBaseUrl')
+        : this.baseUrl === new URL(info.baseUrl).origin
+          ? (this.#adapter.uploadBaseUrl ?? this.baseUrl)
+          : this.baseUrl;
     this.#paths = { ...this.#adapter.paths, ...options.endpoints };
     const concurrency = Math.max(1, options.maxConcurrency ?? 16);
     this.#limiter = new Limiter(concurrency);
@@ -210,13 +247,15 @@ export class KlingClient {
     if (idempotencyKey !== undefined && (idempotencyKey.length === 0 || idempotencyKey.length > 255)) {
       throw new KlingValidationError([{ path: ['idempotencyKey'], message: 'must be 1–255 characters' }]);
     }
-    const wire = this.#adapter.toWire(resolved, {
+    // Local images are uploaded now: after validation and the budget check, before anything paid.
+    const ready = await this.#uploadLocalMedia(resolved, options);
+    const wire = this.#adapter.toWire(ready, {
       paths: this.#paths,
       ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
     });
     await options.onBeforeSend?.({
       gateway: this.gateway,
-      request: resolved,
+      request: ready,
       estimate,
       ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
     });
@@ -387,6 +426,66 @@ export class KlingClient {
     );
   }
 
+  /**
+   * Uploads a local image (a path, relative to the working directory, or the bytes) through the
+   * gateway's upload API and returns its URL: apiframe `POST /v2/uploads`, EvoLink's file API
+   * (`uploadBaseUrl`), Modellix `POST /api/v1/media/files`. Not a paid write: retried like a status
+   * read. `submit` uploads a request's local images by itself.
+   */
+  upload(file: string | Uint8Array, options: UploadOptions = {}): Promise<UploadResult> {
+    return this.#scrubbing(async () => {
+      this.#checkUploads('upload');
+      const prepared = await prepareFile(file, ['file'], options);
+      return this.#uploadPrepared(prepared, options);
+    });
+  }
+
+  /**
+   * The account balance, in the gateway's unit: apiframe `GET /v2/me` (team credits), EvoLink
+   * `GET /v1/credits` (the account's remaining credits), Modellix `GET /api/v1/team/balance` (USD).
+   * API in One documents no balance API: `KlingUnsupportedError`. Retried like a status read.
+   */
+  getBalance(options: { signal?: AbortSignal } = {}): Promise<Balance> {
+    return this.#scrubbing(async () => {
+      const adapter = this.#adapter;
+      if (adapter.balanceRequest === undefined || adapter.parseBalance === undefined) {
+        throw new KlingUnsupportedError(
+          this.gateway,
+          'getBalance',
+          `${GATEWAYS[this.gateway].vendor} documents no balance API`,
+        );
+      }
+      const wire = adapter.balanceRequest();
+      const response = await this.#withRetries(
+        () => this.#send(wire, options.signal, undefined),
+        (error) => isRetryableRead(error),
+        this.#retry,
+        options.signal,
+      );
+      const raw = parseJson(this.gateway, response.body);
+      const { amount, unit } = adapter.parseBalance(raw);
+      return { gateway: this.gateway, amount, unit, raw };
+    });
+  }
+
+  /**
+   * Reads a callback with this client's gateway and key (`parseWebhook`: an apiframe signature must
+   * match), then reads the task from the API and returns that. Trust the returned task, not the
+   * callback: EvoLink and API in One do not sign theirs.
+   */
+  confirmWebhook(input: ConfirmWebhookInput): Promise<Task> {
+    return this.#scrubbing(async () => {
+      const { task } = parseWebhook({
+        gateway: this.gateway,
+        rawBody: input.rawBody,
+        headers: input.headers,
+        apiKey: this.#apiKey,
+        ...(this.#statusMap === undefined ? {} : { statusMap: this.#statusMap }),
+      });
+      return this.getTask(task.id, input.signal === undefined ? {} : { signal: input.signal });
+    });
+  }
+
   /** Closes the connection pool this client opened. */
   close(): Promise<void> {
     return this.#transport.close();
@@ -459,8 +558,18 @@ export class KlingClient {
     policy: RetryPolicy,
     signal: AbortSignal | undefined,
   ): Promise<HttpResponse> {
+    // The first attempt runs outside p-retry, whose setup alone costs ~25 µs a call on Node 20 (a
+    // sixth of a status read on loopback; bench/overhead.ts). Only after a failure does p-retry take
+    // over, and it sees that failure as its own first attempt (thrown again, not re-sent).
+    let first: unknown;
     try {
-      return await pRetry(attempt, {
+      signal?.throwIfAborted();
+      return await attempt();
+    } catch (error) {
+      first = error;
+    }
+    try {
+      return await pRetry((n) => (n === 1 ? Promise.reject(first) : attempt()), {
         retries: policy.maxRetries,
         minTimeout: 0,
         maxTimeout: 0,
@@ -479,6 +588,105 @@ export class KlingClient {
       if (signal?.aborted) throw signal.reason;
       throw error;
     }
+  }
+
+  #checkUploads(field: string): void {
+    if (this.#adapter.uploadRequest === undefined || this.#adapter.parseUpload === undefined) {
+      throw new KlingUnsupportedError(
+        this.gateway,
+        field,
+        `${GATEWAYS[this.gateway].vendor} has no upload API: pass images as http(s) URLs`,
+      );
+    }
+  }
+
+  /**
+   * Uploads the request's local images (every file read first, so a missing one fails before any
+   * upload) and returns the request with their URLs. Any failure here leaves no task behind.
+   */
+  async #uploadLocalMedia(
+    request: ResolvedVideoRequest,
+    options: SubmitOptions,
+  ): Promise<ResolvedVideoRequest> {
+    const media = findLocalMedia(request);
+    const first = media[0];
+    if (first === undefined) return request;
+    try {
+      this.#checkUploads(first.field);
+      const files = await prepareAll(media);
+      // One at a time, in request order: a few images, and a failure stops the rest.
+      const uploaded: UploadResult[] = [];
+      for (const file of files) {
+        uploaded.push(
+          await this.#uploadPrepared(file, {
+            ...(options.signal === undefined ? {} : { signal: options.signal }),
+            ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+          }),
+        );
+      }
+      this.#logger.debug?.('kling: uploaded local images', { gateway: this.gateway, count: uploaded.length });
+      return withUploadedUrls(
+        request,
+        media,
+        uploaded.map((u) => u.url),
+      );
+    } catch (error) {
+      if (!(options.signal?.aborted && error === options.signal.reason)) markTaskState(error, 'not-created');
+      throw error;
+    }
+  }
+
+  async #uploadPrepared(
+    file: PreparedFile,
+    options: Pick<UploadOptions, 'signal' | 'timeoutMs' | 'maxRetries'>,
+  ): Promise<UploadResult> {
+    const adapter = this.#adapter;
+    if (adapter.uploadRequest === undefined || adapter.parseUpload === undefined) {
+      throw new KlingUnsupportedError(this.gateway, 'upload', `${this.gateway} has no upload API`);
+    }
+    const wire = adapter.uploadRequest(file);
+    const policy = { ...this.#retry, maxRetries: options.maxRetries ?? this.#retry.maxRetries };
+    const response = await this.#withRetries(
+      () => this.#sendUpload(wire, options.signal, options.timeoutMs),
+      (error) => isRetryableRead(error),
+      policy,
+      options.signal,
+    );
+    const raw = parseJson(this.gateway, response.body);
+    const reply = adapter.parseUpload(raw);
+    return {
+      url: reply.url,
+      ...(reply.expiresAt === undefined ? {} : { expiresAt: reply.expiresAt }),
+      ...(reply.id === undefined ? {} : { id: reply.id }),
+      raw,
+    };
+  }
+
+  /** One multipart exchange with the upload origin (`uploadBaseUrl`), never any other. */
+  #sendUpload(
+    wire: UploadWireRequest,
+    signal: AbortSignal | undefined,
+    timeoutMs: number | undefined,
+  ): Promise<HttpResponse> {
+    return this.#limiter.run(async () => {
+      const response = await this.#transport.send({
+        gateway: this.gateway,
+        method: wire.method,
+        url: `${this.#uploadBaseUrl}${wire.path}`,
+        headers: {
+          accept: 'application/json',
+          'user-agent': USER_AGENT,
+          ...wire.headers,
+          ...this.#adapter.authHeaders(this.#apiKey),
+        },
+        body: wire.body,
+        signal,
+        timeoutMs: timeoutMs ?? this.#timeoutMs,
+        maxBodyBytes: this.#maxResponseBytes,
+      });
+      if (response.status >= 200 && response.status < 300) return response;
+      throw this.#apiError(response);
+    });
   }
 
   /** One HTTP exchange; a non-2xx reply becomes the `KlingApiError` subclass for its status. */
@@ -594,35 +802,6 @@ function describeFailure(error: unknown): string {
   return `the submit failed after the request may have reached the gateway (${text})`;
 }
 
-function checkBudget(estimate: CostEstimate, maxCost: MaxCost): void {
-  const limit = typeof maxCost === 'number' ? { usd: maxCost } : maxCost;
-  for (const [unit, max] of Object.entries(limit) as ['usd' | 'credits', number | undefined][]) {
-    if (max === undefined) continue;
-    const value = unit === 'usd' ? estimate.usd : estimate.credits;
-    const label = unit === 'usd' ? `$${max}` : `${max} credits`;
-    if (value === null || !estimate.exact) {
-      const why = estimate.exact
-        ? `${estimate.gateway} publishes no ${unit === 'usd' ? 'dollar' : 'credit'} price for this request`
-        : estimate.reason;
-      throw new KlingBudgetError(
-        estimate.gateway,
-        null,
-        max,
-        `refused: the cost is unknown (${why}), so it can't be held to ${label}`,
-      );
-    }
-    if (value > max) {
-      const shown = unit === 'usd' ? `$${value}` : `${value} credits`;
-      throw new KlingBudgetError(
-        estimate.gateway,
-        value,
-        max,
-        `refused: the estimate ${shown} is above maxCost ${label}`,
-      );
-    }
-  }
-}
-
 function parseJson(gateway: GatewayId, text: string): unknown {
   try {
     return JSON.parse(text);
@@ -639,24 +818,24 @@ function excerptOf(text: string): string {
 const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
 
 /** An origin; https unless it is loopback (so the key never crosses a network in the clear). */
-function checkBaseUrl(value: string): string {
+function checkBaseUrl(value: string, field: 'baseUrl' | 'uploadBaseUrl' = 'baseUrl'): string {
   let url: URL;
   try {
     url = new URL(value);
   } catch {
     throw new KlingValidationError([
-      { path: ['baseUrl'], message: 'must be an absolute URL such as https://api.evolink.ai' },
+      { path: [field], message: 'must be an absolute URL such as https://api.evolink.ai' },
     ]);
   }
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && LOOPBACK.test(url.hostname))) {
     throw new KlingValidationError([
-      { path: ['baseUrl'], message: 'must use https (plain http is allowed only on loopback)' },
+      { path: [field], message: 'must use https (plain http is allowed only on loopback)' },
     ]);
   }
   if (url.pathname !== '/' || url.search !== '' || url.username !== '' || url.password !== '') {
     throw new KlingValidationError([
       {
-        path: ['baseUrl'],
+        path: [field],
         message: 'must be an origin only (no path, query or credentials); use endpoints for paths',
       },
     ]);

@@ -3,8 +3,9 @@
  * apiframe-ai/apiframe-nodejs-sdk). Its schema has `additionalProperties: false` at the top level and in
  * `klingParams`, so no key it does not list is ever sent. It dedupes creates by `Idempotency-Key`.
  */
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { GATEWAYS } from '../catalog/index.js';
-import { KlingUnsupportedError } from '../errors.js';
+import { KlingUnsupportedError, KlingWebhookError } from '../errors.js';
 import type { ResolvedVideoRequest } from '../request/index.js';
 import {
   asNumber,
@@ -16,10 +17,12 @@ import {
   isHttpUrl,
   malformed,
   mergeRawFields,
+  multipartForm,
   optional,
+  statusRequestByPath,
   toDate,
 } from './shared.js';
-import type { GatewayAdapter, GatewayPaths, TaskStatus, Video } from './types.js';
+import type { GatewayAdapter, GatewayPaths, HeaderLookup, TaskStatus, Video } from './types.js';
 
 const STATUS: Readonly<Record<string, TaskStatus>> = {
   queued: 'queued',
@@ -83,11 +86,7 @@ export const apiframe: GatewayAdapter = {
     return { method: 'POST', path: paths.create, headers, body: merged };
   },
 
-  statusRequest: (id, { paths }) => ({
-    method: 'GET',
-    path: paths.status.replace('{id}', encodeURIComponent(id)),
-    headers: {},
-  }),
+  statusRequest: statusRequestByPath,
 
   parseSubmit(body) {
     const id = firstString(body, ['jobId', 'id']);
@@ -145,7 +144,88 @@ export const apiframe: GatewayAdapter = {
       required === undefined ? '' : ` (${required} credits required, ${available ?? 'unknown'} available)`;
     return { message: `${error}${detailText}${credits}` };
   },
+
+  // `POST /v2/uploads` (multipart, field `file`) → 201 {id, url, kind, contentType, byteSize, expiresAt};
+  // "The URL drops straight into any start_image … field" (openapi.json; the vendor SDK's uploads.ts).
+  uploadRequest: (file) => ({
+    method: 'POST',
+    path: '/v2/uploads',
+    headers: {},
+    body: multipartForm(file, 'file'),
+  }),
+
+  parseUpload(body) {
+    const url = firstString(body, ['url']);
+    if (!isHttpUrl(url)) throw malformed('apiframe', 'the upload reply has no url', body);
+    return {
+      url,
+      ...optional('id', firstString(body, ['id'])),
+      ...optional('expiresAt', toDate(at(body, 'expiresAt'))),
+    };
+  },
+
+  // `GET /v2/me` → {user, team: {id, name, credits, plan, customerId} | null, apiKey} (openapi.json).
+  balanceRequest: () => ({ method: 'GET', path: '/v2/me', headers: {} }),
+
+  parseBalance(body) {
+    const credits = asNumber(at(body, 'team.credits'));
+    if (credits === undefined) {
+      throw malformed('apiframe', 'the /v2/me reply has no team.credits (is the key in a team?)', body);
+    }
+    return { amount: credits, unit: 'credits' };
+  },
+
+  verifyWebhook: verifySignature,
+
+  /**
+   * A webhook body is not a job: `{event, jobId, status, progress?, result?, error?, creditCost?,
+   * completedAt?}` (docs-v2.apiframe.ai/docs/webhooks). The job reader takes `jobId` for `id`; a body
+   * without `status` takes it from its event word.
+   */
+  parseWebhook(body, context) {
+    const event = firstString(body, ['event']);
+    const fromEvent = event === undefined ? undefined : EVENT_STATUS[event.toLowerCase()];
+    const job = asObject(body);
+    const withStatus =
+      job !== undefined && firstString(job, ['status']) === undefined && fromEvent !== undefined
+        ? { ...job, status: fromEvent }
+        : body;
+    const task = { ...apiframe.parseTask(withStatus, context), raw: body };
+    return { task, ...optional('event', event) };
+  },
 };
+
+/** The status an event word implies, for a webhook body that leaves `status` out. */
+const EVENT_STATUS: Readonly<Record<string, string>> = {
+  progress: 'PROCESSING',
+  completed: 'COMPLETED',
+  failed: 'FAILED',
+};
+
+/**
+ * `X-Webhook-Signature`: HMAC-SHA256 of the raw body, keyed with the raw 32-byte SHA-256 digest of the
+ * API key, as `sha256=<hex>` or bare hex (research/gateways-apiinone-apiframe.md §2.6; the vendor
+ * SDK's webhooks.ts). Compared in constant time; the messages never carry the key or the digest.
+ */
+function verifySignature(rawBody: Uint8Array, header: HeaderLookup, apiKey: string): void {
+  const value = header('x-webhook-signature')?.trim();
+  if (value === undefined || value === '') {
+    throw new KlingWebhookError('apiframe: the webhook has no X-Webhook-Signature header; it is not trusted');
+  }
+  const hex = /^sha256=/i.test(value) ? value.slice('sha256='.length) : value;
+  if (!/^[0-9a-f]{64}$/i.test(hex)) {
+    throw new KlingWebhookError(
+      'apiframe: the X-Webhook-Signature header is malformed (expected sha256=<64 hex digits>)',
+    );
+  }
+  const secret = createHash('sha256').update(apiKey, 'utf8').digest();
+  const expected = createHmac('sha256', secret).update(rawBody).digest();
+  if (!timingSafeEqual(Buffer.from(hex, 'hex'), expected)) {
+    throw new KlingWebhookError(
+      'apiframe: the webhook signature does not match (another API key signed it, or the body was changed)',
+    );
+  }
+}
 
 /** apiframe answers 400 to any key its schema does not list; refuse it here, before paying a round trip. */
 function rejectUnlistedKeys(body: Record<string, unknown>): void {

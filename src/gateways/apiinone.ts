@@ -15,6 +15,7 @@ import {
   malformed,
   mergeRawFields,
   optional,
+  statusRequestByPath,
 } from './shared.js';
 import type { GatewayAdapter, GatewayPaths, TaskStatus, Video } from './types.js';
 
@@ -84,11 +85,7 @@ export const apiinone: GatewayAdapter = {
     };
   },
 
-  statusRequest: (id, { paths }) => ({
-    method: 'GET',
-    path: paths.status.replace('{id}', encodeURIComponent(id)),
-    headers: {},
-  }),
+  statusRequest: statusRequestByPath,
 
   parseSubmit(body) {
     const id = firstString(body, ['data.task_id', 'data.id', 'task_id', 'id']);
@@ -134,4 +131,12 @@ export const apiinone: GatewayAdapter = {
       ...optional('type', firstString(body, ['error.type', 'type'])),
     };
   },
+
+  // `callback_url` is documented ("Use callback_url on supported async tasks"); the payload is NOT, nor
+  // any signature. Read defensively as a status reply (a `data` envelope, several spellings), raw kept.
+  parseWebhook: (body, context) => ({
+    task: apiinone.parseTask(body, context),
+    ...optional('event', firstString(body, ['event', 'data.event'])),
+  }),
+  // No upload or balance API is documented (balance is a dashboard page, /billing/credits).
 };

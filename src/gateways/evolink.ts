@@ -16,7 +16,9 @@ import {
   isHttpUrl,
   malformed,
   mergeRawFields,
+  multipartForm,
   optional,
+  statusRequestByPath,
   toDate,
 } from './shared.js';
 import type { GatewayAdapter, GatewayPaths, TaskCost, TaskStatus, Video } from './types.js';
@@ -84,11 +86,7 @@ export const evolink: GatewayAdapter = {
     };
   },
 
-  statusRequest: (id, { paths }) => ({
-    method: 'GET',
-    path: paths.status.replace('{id}', encodeURIComponent(id)),
-    headers: {},
-  }),
+  statusRequest: statusRequestByPath,
 
   parseSubmit(body) {
     const id = firstString(body, ['id', 'task_id']);
@@ -126,8 +124,10 @@ export const evolink: GatewayAdapter = {
   },
 
   parseError(status, body) {
+    // The files API answers in its own envelope, {success, code, msg}.
     const message =
-      firstString(body, ['error.message', 'message']) ?? `HTTP ${status} from ${GATEWAYS.evolink.vendor}`;
+      firstString(body, ['error.message', 'message', 'msg']) ??
+      `HTTP ${status} from ${GATEWAYS.evolink.vendor}`;
     const param = firstString(body, ['error.param']);
     return {
       message: param === undefined ? message : `${message} (param: ${param})`,
@@ -135,6 +135,48 @@ export const evolink: GatewayAdapter = {
       ...optional('type', firstString(body, ['error.type'])),
     };
   },
+
+  // The file API is a separate host: `POST https://files-api.evolink.ai/api/v1/files/upload/stream`
+  // (multipart, field `file`; jpeg/png/gif/webp; files expire after 72 h) → {success, code, msg,
+  // data: {file_id, file_url, download_url, expires_at, …}} (docs: file-series/upload-stream.json).
+  uploadBaseUrl: 'https://files-api.evolink.ai',
+
+  uploadRequest: (file) => ({
+    method: 'POST',
+    path: '/api/v1/files/upload/stream',
+    headers: {},
+    body: multipartForm(file, 'file'),
+  }),
+
+  parseUpload(body) {
+    if (at(body, 'success') === false) {
+      const reason = firstString(body, ['msg']) ?? 'no reason given';
+      throw malformed('evolink', `the file API refused the upload: ${reason}`, body);
+    }
+    const url = firstString(body, ['data.file_url', 'data.download_url']);
+    if (!isHttpUrl(url)) throw malformed('evolink', 'the upload reply has no data.file_url', body);
+    return {
+      url,
+      ...optional('id', firstString(body, ['data.file_id'])),
+      ...optional('expiresAt', toDate(at(body, 'data.expires_at'))),
+    };
+  },
+
+  // `GET /v1/credits` → {data: {token: {remaining_credits, unlimited_credits, used_credits},
+  // user: {remaining_credits, used_credits}}, message, success} (docs: account-management/get-credits.json).
+  // The balance is the account's (`user`); a key's own cap is in `raw.data.token`.
+  balanceRequest: () => ({ method: 'GET', path: '/v1/credits', headers: {} }),
+
+  parseBalance(body) {
+    const remaining = asNumber(at(body, 'data.user.remaining_credits'));
+    if (remaining === undefined) {
+      throw malformed('evolink', 'the credits reply has no data.user.remaining_credits', body);
+    }
+    return { amount: remaining, unit: 'credits' };
+  },
+
+  // "Callback response format is consistent with task query API"; unsigned (no signature documented).
+  parseWebhook: (body, context) => ({ task: evolink.parseTask(body, context) }),
 };
 
 function reservedCost(body: unknown): TaskCost | undefined {

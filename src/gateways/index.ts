@@ -13,15 +13,21 @@ export const ADAPTERS: Readonly<Record<GatewayId, GatewayAdapter>> = {
 };
 
 export type {
+  BalanceReply,
   ErrorDetails,
   GatewayAdapter,
   GatewayPaths,
+  HeaderLookup,
   ParseContext,
   SubmitReply,
   SucceededTask,
   Task,
   TaskCost,
   TaskStatus,
+  UploadFile,
+  UploadReply,
+  UploadWireRequest,
   Video,
+  WebhookReply,
   WireRequest,
 } from './types.js';

@@ -14,7 +14,9 @@ import {
   isHttpUrl,
   malformed,
   mergeRawFields,
+  multipartForm,
   optional,
+  statusRequestByPath,
   toDate,
 } from './shared.js';
 import type { GatewayAdapter, GatewayPaths, TaskStatus, Video } from './types.js';
@@ -63,11 +65,7 @@ export const modellix: GatewayAdapter = {
     };
   },
 
-  statusRequest: (id, { paths }) => ({
-    method: 'GET',
-    path: paths.status.replace('{id}', encodeURIComponent(id)),
-    headers: {},
-  }),
+  statusRequest: statusRequestByPath,
 
   parseSubmit(body) {
     // The reply's get_result.url is not trusted: the poll URL is built from the task id.
@@ -111,4 +109,30 @@ export const modellix: GatewayAdapter = {
     const category = /^([A-Za-z ]+):/.exec(message)?.[1];
     return { message, ...optional('code', firstString(body, ['code'])), ...optional('type', category) };
   },
+
+  // `POST /api/v1/media/files` (multipart, field `file`) "returns a file_id and url you can pass into
+  // prediction APIs" (docs.modellix.ai llms.txt); the reply `{code: 0, data: {file_id, url, filename,
+  // size, type, created_at}}` is as the vendor's CLI reads it (src/lib/modellix-client.ts).
+  uploadRequest: (file) => ({
+    method: 'POST',
+    path: '/api/v1/media/files',
+    headers: {},
+    body: multipartForm(file, 'file'),
+  }),
+
+  parseUpload(body) {
+    const url = firstString(body, ['data.url']);
+    if (!isHttpUrl(url)) throw malformed('modellix', 'the upload reply has no data.url', body);
+    return { url, ...optional('id', firstString(body, ['data.file_id'])) };
+  },
+
+  // `GET /api/v1/team/balance` → {code: 0, data: {balance}}: US dollars (docs; the vendor's CLI).
+  balanceRequest: () => ({ method: 'GET', path: '/api/v1/team/balance', headers: {} }),
+
+  parseBalance(body) {
+    const balance = asNumber(at(body, 'data.balance'));
+    if (balance === undefined) throw malformed('modellix', 'the balance reply has no data.balance', body);
+    return { amount: balance, unit: 'usd' };
+  },
+  // No parseWebhook: Modellix sends no callbacks for kling-v3-omni-video.
 };

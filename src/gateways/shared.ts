@@ -1,7 +1,16 @@
 /** Helpers the four adapters share: defensive reading of replies, status words, raw-field merging. */
 import type { GatewayId } from '../catalog/index.js';
 import { KlingResponseError, KlingValidationError } from '../errors.js';
-import type { ParseContext, Task, TaskCost, TaskStatus, Video } from './types.js';
+import type {
+  GatewayPaths,
+  ParseContext,
+  Task,
+  TaskCost,
+  TaskStatus,
+  UploadFile,
+  Video,
+  WireRequest,
+} from './types.js';
 
 export type Json = Record<string, unknown>;
 
@@ -178,7 +187,24 @@ export function toDate(value: unknown): Date | undefined {
 
 export const DAY_MS = 24 * 60 * 60 * 1000;
 
+/** A multipart form carrying `file` under `field`, after any plain text fields. */
+export function multipartForm(
+  file: UploadFile,
+  field: string,
+  fields: Record<string, string> = {},
+): FormData {
+  const form = new FormData();
+  for (const [name, value] of Object.entries(fields)) form.append(name, value);
+  form.append(field, new Blob([file.bytes], { type: file.contentType }), file.filename);
+  return form;
+}
+
 /** `{ [key]: value }` when the value is there, `{}` otherwise (for optional fields under exactOptionalPropertyTypes). */
 export function optional<K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> {
   return value === undefined ? {} : ({ [key]: value } as Record<K, V>);
+}
+
+/** The status request every gateway uses: GET on the status path with the task id filled in. */
+export function statusRequestByPath(id: string, { paths }: { paths: GatewayPaths }): WireRequest {
+  return { method: 'GET', path: paths.status.replace('{id}', encodeURIComponent(id)), headers: {} };
 }

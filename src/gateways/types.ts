@@ -71,6 +71,43 @@ export interface ErrorDetails {
   type?: string;
 }
 
+/** A file to upload, already read and typed by the client. */
+export interface UploadFile {
+  bytes: Uint8Array;
+  filename: string;
+  contentType: string;
+}
+
+/** A multipart upload an adapter wants sent, relative to the client's upload origin (`uploadBaseUrl`). */
+export interface UploadWireRequest {
+  method: 'POST';
+  path: string;
+  headers: Record<string, string>;
+  body: FormData;
+}
+
+/** What an upload API answered: the URL to put in a request, and when it stops working. */
+export interface UploadReply {
+  url: string;
+  id?: string;
+  expiresAt?: Date;
+}
+
+/** An account balance, in the gateway's own unit. */
+export interface BalanceReply {
+  amount: number;
+  unit: 'credits' | 'usd';
+}
+
+/** A callback body read as a task; `event` is the gateway's own event word where it sends one. */
+export interface WebhookReply {
+  task: Task;
+  event?: string;
+}
+
+/** Reads one request header by name, case-insensitively; undefined when absent. */
+export type HeaderLookup = (name: string) => string | undefined;
+
 /** One gateway's wire format. The only place that knows a vendor's field names. */
 export interface GatewayAdapter {
   readonly id: GatewayId;
@@ -90,4 +127,25 @@ export interface GatewayAdapter {
   parseTask(body: unknown, context: ParseContext): Task;
   /** Reads an error reply (any JSON, or null when the body was not JSON). */
   parseError(status: number, body: unknown): ErrorDetails;
+
+  // The members below are optional: a gateway without the API leaves them out, and the client answers
+  // `KlingUnsupportedError` for it.
+
+  /** The upload API's production origin where it is not the API's own (EvoLink's files host). */
+  readonly uploadBaseUrl?: string;
+  /** The multipart request that uploads one file. */
+  uploadRequest?(file: UploadFile): UploadWireRequest;
+  /** Reads a 2xx upload reply; throws `KlingResponseError` when it carries no URL. */
+  parseUpload?(body: unknown): UploadReply;
+  /** The account balance request. */
+  balanceRequest?(): WireRequest;
+  /** Reads a 2xx balance reply; throws `KlingResponseError` when it carries no amount. */
+  parseBalance?(body: unknown): BalanceReply;
+  /**
+   * Checks a callback's signature against the raw body, where the gateway signs them; throws
+   * `KlingWebhookError` when it is missing or wrong. Unsigned gateways leave this out.
+   */
+  verifyWebhook?(rawBody: Uint8Array, header: HeaderLookup, apiKey: string): void;
+  /** Reads a callback body (already JSON-parsed) as a task; throws `KlingResponseError` when it is not one. */
+  parseWebhook?(body: unknown, context: ParseContext): WebhookReply;
 }

@@ -1,3 +1,5 @@
+import { EventEmitter } from 'node:events';
+import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import type { GatewayId } from '../catalog/index.js';
 import { KlingConnectionError, KlingResponseError, KlingTimeoutError } from '../errors.js';
@@ -7,7 +9,11 @@ export interface HttpRequest {
   method: 'GET' | 'POST';
   url: string;
   headers: Record<string, string>;
-  body?: string;
+  /**
+   * JSON text, raw bytes, or a multipart form (uploads). With a `FormData` body leave out the
+   * content-type header: undici and fetch both set it, with the multipart boundary.
+   */
+  body?: string | Uint8Array | FormData;
   /** The caller's signal: aborting it rejects with its reason. */
   signal?: AbortSignal | undefined;
   /** One deadline for the whole exchange: connect, headers and body. */
@@ -57,21 +63,46 @@ export function createTransport(options: TransportOptions = {}): Transport {
 
 const TIMED_OUT = Symbol('timed out');
 
-/** Runs `work` with one AbortSignal that fires on the caller's abort or at the deadline. */
+/**
+ * Fires (an 'abort' event) on the caller's abort or at the deadline. An EventEmitter, which undici takes
+ * as its `signal`: creating and listening to an AbortSignal costs ~10 µs on Node 20, more than all the
+ * SDK's own work on a status read (bench/overhead.ts), so the hot path makes none.
+ */
+class Deadline extends EventEmitter {
+  aborted = false;
+  reason: unknown;
+
+  abort(reason: unknown): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.reason = reason;
+    this.emit('abort');
+  }
+
+  /** An AbortSignal that follows this deadline, for fetch (which takes nothing else). */
+  toAbortSignal(): AbortSignal {
+    const controller = new AbortController();
+    if (this.aborted) controller.abort(this.reason);
+    else this.once('abort', () => controller.abort(this.reason));
+    return controller.signal;
+  }
+}
+
+/** Runs `work` with one deadline that fires on the caller's abort or after `timeoutMs`. */
 async function withDeadline<T>(
   request: Pick<HttpRequest, 'signal' | 'timeoutMs' | 'gateway' | 'url'>,
-  work: (signal: AbortSignal) => Promise<T>,
+  work: (deadline: Deadline) => Promise<T>,
 ): Promise<T> {
-  const controller = new AbortController();
+  const deadline = new Deadline();
   const callerSignal = request.signal;
   if (callerSignal?.aborted) throw callerSignal.reason;
-  const onAbort = () => controller.abort(callerSignal?.reason);
+  const onAbort = () => deadline.abort(callerSignal?.reason);
   callerSignal?.addEventListener('abort', onAbort, { once: true });
-  const timer = setTimeout(() => controller.abort(TIMED_OUT), request.timeoutMs);
+  const timer = setTimeout(() => deadline.abort(TIMED_OUT), request.timeoutMs);
   try {
-    return await work(controller.signal);
+    return await work(deadline);
   } catch (error) {
-    throw toTransportError(error, request, controller.signal);
+    throw toTransportError(error, request, deadline);
   } finally {
     clearTimeout(timer);
     callerSignal?.removeEventListener('abort', onAbort);
@@ -81,7 +112,7 @@ async function withDeadline<T>(
 function toTransportError(
   error: unknown,
   request: Pick<HttpRequest, 'signal' | 'timeoutMs' | 'gateway' | 'url'>,
-  signal: AbortSignal,
+  signal: { readonly aborted: boolean; readonly reason: unknown },
 ): unknown {
   if (request.signal?.aborted) return request.signal.reason;
   if (signal.aborted && signal.reason === TIMED_OUT) {
@@ -124,6 +155,42 @@ async function readCapped(body: AsyncIterable<Uint8Array>, request: HttpRequest)
   return Buffer.concat(chunks).toString('utf8');
 }
 
+/**
+ * `readCapped` for a Node stream (undici's body), on 'data' events: an async iterator over the stream
+ * costs ~25 µs more per reply (bench/overhead.ts).
+ */
+function readCappedStream(body: Readable, request: HttpRequest): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    body.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > request.maxBodyBytes) {
+        chunks.length = 0;
+        reject(
+          new KlingResponseError(request.gateway, `reply body is larger than ${request.maxBodyBytes} bytes`),
+        );
+        body.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    let ended = false;
+    body.once('end', () => {
+      ended = true;
+      const whole = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
+      resolve(whole.toString('utf8'));
+    });
+    body.once('error', reject);
+    // Destroyed without an error. (Only then is an Error built: its stack trace costs ~10 µs.)
+    body.once('close', () => {
+      if (!ended) {
+        reject(Object.assign(new Error('the reply ended early'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }));
+      }
+    });
+  });
+}
+
 type Undici = typeof import('undici');
 let undiciModule: Promise<Undici> | undefined;
 /** undici is the largest import cost (~80 ms), so it loads on the first request, not at import. */
@@ -143,24 +210,31 @@ class UndiciTransport implements Transport {
     this.#connections = options.connections ?? 64;
   }
 
+  /** Set once undici is loaded, so later requests skip an await. */
+  #loaded: { undici: Undici; dispatcher: Dispatcher } | undefined;
+
   async #get(): Promise<{ undici: Undici; dispatcher: Dispatcher }> {
     const undici = await loadUndici();
     this.#dispatcher ??= new undici.Agent({ connections: this.#connections, keepAliveTimeout: 10_000 });
-    return { undici, dispatcher: this.#dispatcher };
+    this.#loaded = { undici, dispatcher: this.#dispatcher };
+    return this.#loaded;
   }
 
   send(request: HttpRequest): Promise<HttpResponse> {
-    return withDeadline(request, async (signal) => {
-      const { undici, dispatcher } = await this.#get();
+    return withDeadline(request, async (deadline) => {
+      const { undici, dispatcher } = this.#loaded ?? (await this.#get());
+      const raw = request.body;
+      const { headers, body } =
+        raw instanceof FormData ? await encodeBody(request) : { headers: request.headers, body: raw };
       const response = await undici.request(request.url, {
         method: request.method,
-        headers: request.headers,
-        body: request.body ?? null,
+        headers,
+        body: body ?? null,
         dispatcher,
-        signal,
+        signal: deadline,
       });
       try {
-        const body = await readCapped(response.body, request);
+        const body = await readCappedStream(response.body, request);
         return { status: response.statusCode, headers: headerReader(response.headers), body };
       } catch (error) {
         response.body.on('error', () => {}).destroy();
@@ -171,9 +245,9 @@ class UndiciTransport implements Transport {
 
   async stream(request: Omit<HttpRequest, 'maxBodyBytes' | 'body' | 'method'>): Promise<StreamResponse> {
     const controller = linkedController(request.signal);
-    const response = await withDeadline(request, async (signal) => {
+    const response = await withDeadline(request, async (deadline) => {
       const { undici, dispatcher } = await this.#get();
-      signal.addEventListener('abort', () => controller.abort(signal.reason), { once: true });
+      deadline.once('abort', () => controller.abort(deadline.reason));
       return undici.request(request.url, {
         method: 'GET',
         headers: request.headers,
@@ -217,8 +291,9 @@ class FetchTransport implements Transport {
   }
 
   send(request: HttpRequest): Promise<HttpResponse> {
-    return withDeadline(request, async (signal) => {
-      const response = await this.fetchFn(request.url, this.#init(request, signal));
+    return withDeadline(request, async (deadline) => {
+      const init = this.#init(await encodeBody(request), deadline.toAbortSignal());
+      const response = await this.fetchFn(request.url, init);
       const body = response.body === null ? '' : await readCapped(streamChunks(response.body), request);
       return { status: response.status, headers: response.headers, body };
     });
@@ -226,8 +301,8 @@ class FetchTransport implements Transport {
 
   async stream(request: Omit<HttpRequest, 'maxBodyBytes' | 'body' | 'method'>): Promise<StreamResponse> {
     const controller = linkedController(request.signal);
-    const response = await withDeadline(request, async (signal) => {
-      signal.addEventListener('abort', () => controller.abort(signal.reason), { once: true });
+    const response = await withDeadline(request, async (deadline) => {
+      deadline.once('abort', () => controller.abort(deadline.reason));
       return this.fetchFn(
         request.url,
         this.#init({ method: 'GET', headers: request.headers }, controller.signal),
@@ -265,6 +340,27 @@ async function* idleLimited(
       clearTimeout(timer);
     }
   }
+}
+
+/**
+ * The body as text or bytes. A multipart form is serialized here, boundary and content-type included:
+ * undici's `request` takes only its own FormData class, not Node's global one (nor would another
+ * copy of undici behind an injected fetch), so neither transport is handed a FormData.
+ */
+async function encodeBody(
+  request: Pick<HttpRequest, 'headers' | 'body' | 'method'>,
+): Promise<{ method: HttpRequest['method']; headers: Record<string, string>; body?: string | Uint8Array }> {
+  const { body, method } = request;
+  if (!(body instanceof FormData)) {
+    return body === undefined
+      ? { method, headers: request.headers }
+      : { method, headers: request.headers, body };
+  }
+  const encoded = new Response(body);
+  const headers = { ...request.headers };
+  for (const name of Object.keys(headers)) if (name.toLowerCase() === 'content-type') delete headers[name];
+  headers['content-type'] = encoded.headers.get('content-type') ?? 'multipart/form-data';
+  return { method, headers, body: new Uint8Array(await encoded.arrayBuffer()) };
 }
 
 /** A controller that also aborts when the caller's signal does, for a download's whole life. */

@@ -4,6 +4,7 @@ import {
   GATEWAY_IDS,
   MODES,
   type Mode,
+  mediaSource,
   REQUEST_DEFAULTS,
   REQUEST_LIMITS,
   type VideoRequest,
@@ -19,7 +20,19 @@ const nonBlank = (max: number) =>
     .max(max, { error: `must be at most ${max} characters` })
     .refine((s) => s.trim() !== '', { error: 'must not be empty' });
 
-const httpUrl = z.string().refine(isHttpUrl, { error: 'must be an absolute http(s) URL' });
+/**
+ * A frame: an http(s) URL, a local file path or the bytes. Whether a path names a readable file is
+ * checked at submit time (the client reads it to upload it), and whether the gateway can take a local
+ * file at all by `validateForGateway` (API in One has no upload API).
+ */
+const frame = z.custom<string | Uint8Array>((v) => mediaSource(v, { base64: false }) !== undefined, {
+  error: 'must be an absolute http(s) URL, a local file path (e.g. ./frame.png) or the image bytes',
+});
+/** A reference image: as a frame, or base64 data (which Modellix takes as is). */
+const referenceImage = z.custom<string | Uint8Array>((v) => mediaSource(v, { base64: true }) !== undefined, {
+  error:
+    'must be an absolute http(s) URL, base64 data, a local file path (e.g. ./ref.png) or the image bytes',
+});
 const mediaReference = z.string().refine((s) => isHttpUrl(s) || isBase64Media(s), {
   error: 'must be an absolute http(s) URL or base64 data',
 });
@@ -59,10 +72,10 @@ const videoRequestSchema = z.strictObject({
     .optional(),
   aspectRatio: z.enum(ASPECT_RATIOS, { error: `must be one of ${ASPECT_RATIOS.join(', ')}` }).optional(),
   sound: z.boolean({ error: 'must be true or false' }).optional(),
-  startImage: httpUrl.optional(),
-  endImage: httpUrl.optional(),
+  startImage: frame.optional(),
+  endImage: frame.optional(),
   referenceImages: z
-    .array(mediaReference)
+    .array(referenceImage)
     .min(1, { error: 'must not be empty (leave it out instead)' })
     .optional(),
   referenceVideos: z

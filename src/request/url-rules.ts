@@ -8,14 +8,8 @@ export function isHttpUrl(value: string): boolean {
   return url !== null && (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
 }
 
-const DATA_URI = /^data:[\w.+-]+\/[\w.+-]+;base64,[A-Za-z0-9+/]+={0,2}$/;
-const RAW_BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
-
-/** A `data:<type>;base64,` URI or a bare base64 string (Modellix takes either for media references). */
-export function isBase64Media(value: string): boolean {
-  if (DATA_URI.test(value)) return true;
-  return value.length >= 4 && value.length % 4 === 0 && RAW_BASE64.test(value);
-}
+/** A `data:<type>;base64,` URI or a bare base64 string (one definition, in the catalog). */
+export { isBase64Media } from '../catalog/media.js';
 
 /** Why a callback URL is refused, or null when it is acceptable. */
 export function callbackUrlProblem(value: string, maxLength: number): string | null {

@@ -1,7 +1,16 @@
 import { type HttpHandler, HttpResponse, http } from 'msw';
 import { isShortCircuit, shortCircuitReply, spoil } from './faults.js';
 import { type GatewayProtocol, looksLikeApiInOneId, PROTOCOLS } from './gateways/index.js';
-import { createTask, downloadVideo, getTask, type Outcome } from './operations.js';
+import {
+  createTask,
+  downloadVideo,
+  getTask,
+  type Outcome,
+  readBalance,
+  serveUpload,
+  UPLOADS_PATH,
+  uploadFile,
+} from './operations.js';
 import type { SimulatorState } from './state.js';
 import type { GatewayId, RequestRecord, SimulatorOp } from './types.js';
 
@@ -128,6 +137,45 @@ function downloadHandler(state: SimulatorState): HttpHandler {
   });
 }
 
+/** The upload API of each gateway that has one (POST, multipart). */
+function uploadHandlers(state: SimulatorState): HttpHandler[] {
+  return Object.values(PROTOCOLS).flatMap((protocol) => {
+    const spec = protocol.upload;
+    if (spec === undefined) return [];
+    return [
+      http.post(anyOrigin(spec.path), ({ request }) =>
+        serve(state, { gateway: protocol.id, op: 'upload', request }, () =>
+          uploadFile(state, protocol, request),
+        ),
+      ),
+    ];
+  });
+}
+
+/** The balance endpoint of each gateway that has one (GET). */
+function balanceHandlers(state: SimulatorState): HttpHandler[] {
+  return Object.values(PROTOCOLS).flatMap((protocol) => {
+    const spec = protocol.balance;
+    if (spec === undefined) return [];
+    return [
+      http.get(anyOrigin(spec.path), ({ request }) =>
+        serve(state, { gateway: protocol.id, op: 'balance', request }, async () =>
+          readBalance(state, protocol, request),
+        ),
+      ),
+    ];
+  });
+}
+
+/** Files stored by the upload APIs, served back without auth so a gateway (or a test) can fetch them. */
+function uploadedFileHandler(state: SimulatorState): HttpHandler {
+  return http.get(anyOrigin(`${UPLOADS_PATH}:id`), ({ request, params }) => {
+    const id = decodeURIComponent(param(params.id));
+    const gateway = state.findUpload(id)?.gateway ?? 'unknown';
+    return serve(state, { gateway, op: 'other', request }, async () => serveUpload(state, id));
+  });
+}
+
 /**
  * The handler list. Order matters where one pattern also matches another's paths: API in One's
  * `/api/v1/...` routes must come before EvoLink's `*\/v1/...` ones.
@@ -143,5 +191,8 @@ export function buildHandlers(state: SimulatorState): HttpHandler[] {
     createHandler(state, evolink),
     statusHandler(state, evolink),
     downloadHandler(state),
+    ...uploadHandlers(state),
+    ...balanceHandlers(state),
+    uploadedFileHandler(state),
   ];
 }

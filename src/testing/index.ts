@@ -8,6 +8,7 @@ export { SAMPLE_VIDEO } from './sample-video.js';
 export { startGatewaySimulator } from './server.js';
 export { createGatewaySimulator } from './simulator.js';
 export type {
+  CallbackRecord,
   FaultKind,
   FaultRule,
   GatewaySimulator,
@@ -16,6 +17,7 @@ export type {
   RequestRecord,
   RunningSimulator,
   SimulatedTask,
+  SimulatedUpload,
   SimulatorOp,
   SimulatorOptions,
   SimulatorStats,

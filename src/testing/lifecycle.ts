@@ -16,6 +16,12 @@ export interface TaskRecord {
   /** Simulated clock ms of `release()` for a task created under `hold`. */
   releasedAt?: number;
   idempotencyKey?: string;
+  /** The key the task was created with (apiframe signs its callbacks with it). */
+  apiKey?: string;
+  /** The origin the create came through, for URLs in callbacks (which answer no request). */
+  origin?: string;
+  /** Callback delivery state, as apiframe reports it in `webhookStatus`. */
+  webhookStatus?: 'pending' | 'delivered' | 'failed';
 }
 
 /** A task as seen at one instant. */

@@ -1,6 +1,7 @@
 import { HttpResponse } from 'msw';
 import { Problems } from './gateways/checks.js';
 import type { GatewayError, GatewayProtocol, ReplyContext, WireReply } from './gateways/index.js';
+import type { StoredUpload } from './gateways/protocol.js';
 import type { TaskRecord } from './lifecycle.js';
 import { SAMPLE_VIDEO } from './sample-video.js';
 import { type SimulatorState, videoPath } from './state.js';
@@ -91,6 +92,7 @@ export async function createTask(
   if ('problem' in read) return reject([read.problem]);
   const problems = new Problems(state.strict);
   protocol.validate(read.body, problems);
+  checkOwnUploads(state, read.body, '', problems);
   if (problems.list.length > 0) return reject(problems.list);
 
   const scope =
@@ -114,7 +116,10 @@ export async function createTask(
 
   const task = newTask(state, protocol, read.body, read.text.includes(FAIL_TRIGGER));
   if (idempotencyKey !== undefined) task.idempotencyKey = idempotencyKey;
+  task.apiKey = apiKey;
+  task.origin = new URL(request.url).origin;
   state.addTask(task);
+  state.callbacks.watch(task, protocol.callbacks);
   if (scope !== undefined) state.remember(scope, fingerprint(read.body), task.id);
   const body = protocol.createdReply(task, state.view(task), replyContext(state, request, task));
   return { response: reply({ status: protocol.createdStatus, body }) };
@@ -159,6 +164,110 @@ export function getTask(
   if (task === undefined || task.gateway !== protocol.id) return refuse(protocol, { kind: 'not-found', id });
   const body = protocol.statusReply(task, state.view(task), replyContext(state, request, task));
   return { response: reply({ status: 200, body }) };
+}
+
+/** Path prefix of the files the simulator's upload APIs store (an origin the simulator owns). */
+export const UPLOADS_PATH = '/sim-uploads/';
+
+/**
+ * A gateway fetches the images a create names. For a URL of the simulator's own uploads it can tell:
+ * one it never stored (or forgot at reset) is refused, as a real gateway refuses an image it can't fetch.
+ */
+function checkOwnUploads(
+  state: SimulatorState,
+  value: JsonValue | undefined,
+  path: string,
+  problems: Problems,
+): void {
+  if (typeof value === 'string') {
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      return;
+    }
+    if (!url.pathname.startsWith(UPLOADS_PATH)) return;
+    const id = decodeURIComponent(url.pathname.slice(UPLOADS_PATH.length));
+    if (state.findUpload(id) === undefined)
+      problems.add(path, `the file at ${value} could not be fetched (404)`);
+  } else if (Array.isArray(value)) {
+    value.forEach((item, index) => {
+      checkOwnUploads(state, item, `${path}[${index}]`, problems);
+    });
+  } else if (value !== null && typeof value === 'object') {
+    for (const [key, item] of Object.entries(value)) {
+      checkOwnUploads(state, item, path === '' ? key : `${path}.${key}`, problems);
+    }
+  }
+}
+
+/** An upload: auth, a multipart body with the file, the gateway's rules for it; then stored and served. */
+export async function uploadFile(
+  state: SimulatorState,
+  protocol: GatewayProtocol,
+  request: Request,
+): Promise<Outcome> {
+  const spec = protocol.upload;
+  if (spec === undefined) return { response: HttpResponse.text('Not Found', { status: 404 }) };
+  const refuseUpload = (error: GatewayError): Outcome => {
+    const outcome: Outcome = { response: reply((spec.errorReply ?? protocol.errorReply)(error)) };
+    if (error.kind === 'invalid') outcome.rejection = [...error.problems];
+    return outcome;
+  };
+  const apiKey = authenticate(protocol, request);
+  if (typeof apiKey !== 'string') return refuseUpload(apiKey);
+  let form: FormData;
+  try {
+    form = await request.formData();
+  } catch {
+    return refuseUpload({ kind: 'invalid', problems: ['body: must be multipart/form-data'] });
+  }
+  const part = form.get(spec.field);
+  if (part === null || typeof part === 'string') {
+    return refuseUpload({ kind: 'invalid', problems: [`${spec.field}: is required (a file part)`] });
+  }
+  const file = {
+    bytes: new Uint8Array(await part.arrayBuffer()),
+    declaredType: part.type,
+    filename: 'name' in part && typeof part.name === 'string' && part.name !== '' ? part.name : 'upload',
+  };
+  const verdict = spec.accept(file);
+  if ('problems' in verdict) return refuseUpload({ kind: 'invalid', problems: verdict.problems });
+  let id: string;
+  do id = spec.newId(state.random);
+  while (state.findUpload(id) !== undefined);
+  const stored: StoredUpload = {
+    gateway: protocol.id,
+    id,
+    bytes: file.bytes,
+    contentType: verdict.contentType,
+    filename: file.filename,
+    createdAt: state.clock(),
+  };
+  const url = `${new URL(request.url).origin}${UPLOADS_PATH}${encodeURIComponent(id)}`;
+  state.addUpload(stored, url);
+  const body = spec.reply(stored, url, (ms) => state.dateOf(ms));
+  return { response: reply({ status: spec.status, body }) };
+}
+
+/** A balance read: the amount set by the `balances` option, in the gateway's documented shape. */
+export function readBalance(state: SimulatorState, protocol: GatewayProtocol, request: Request): Outcome {
+  if (protocol.balance === undefined) return { response: HttpResponse.text('Not Found', { status: 404 }) };
+  const apiKey = authenticate(protocol, request);
+  if (typeof apiKey !== 'string') return refuse(protocol, apiKey);
+  return { response: reply({ status: 200, body: protocol.balance.reply(state.balances[protocol.id]) }) };
+}
+
+/** An uploaded file, served back without auth (as the vendors' CDNs serve them). */
+export function serveUpload(state: SimulatorState, id: string): Outcome {
+  const stored = state.findUpload(id);
+  if (stored === undefined) return { response: HttpResponse.text('Not Found', { status: 404 }) };
+  return {
+    response: new HttpResponse(stored.bytes.slice(), {
+      status: 200,
+      headers: { 'content-type': stored.contentType, 'content-length': String(stored.bytes.length) },
+    }),
+  };
 }
 
 /** The finished video, as the gateways' CDNs serve it: no auth, only once the task has succeeded. */

@@ -23,8 +23,8 @@ export async function startGatewaySimulator(options?: SimulatorOptions): Promise
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
+  server.listen(options?.port ?? 0, '127.0.0.1');
+  await once(server, 'listening'); // rejects on 'error', e.g. EADDRINUSE for a port in use
   const { port } = server.address() as AddressInfo;
 
   let closing: Promise<void> | undefined;
@@ -45,6 +45,7 @@ async function shutDown(
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   for (const controller of inFlight) controller.abort();
   state.endHungRequests();
+  state.callbacks.stop();
   server.closeAllConnections();
   for (const socket of sockets) socket.destroy();
   await closed;

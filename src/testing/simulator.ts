@@ -1,4 +1,4 @@
-import type { Clock } from '../http/clock.js';
+import { abortableSleep, type Clock } from '../http/clock.js';
 import { buildHandlers } from './handlers.js';
 import { SimulatorState } from './state.js';
 import type { GatewaySimulator, SimulatorOptions } from './types.js';
@@ -17,6 +17,7 @@ export function buildSimulator(options: SimulatorOptions = {}): SimulatorInterna
     seed: state.seed,
     release: (taskId) => state.release(taskId),
     tasks: () => state.snapshot(),
+    uploads: () => state.uploadList(),
     clock: () => state.clock(),
     reset: () => state.reset(),
     clientClock: scaledClock(state),
@@ -37,24 +38,6 @@ export function createGatewaySimulator(options?: SimulatorOptions): GatewaySimul
 function scaledClock(state: SimulatorState): Clock {
   return {
     now: () => state.dateOf(state.clock()),
-    sleep: (ms, signal) =>
-      new Promise<void>((resolve, reject) => {
-        if (signal?.aborted) {
-          reject(signal.reason);
-          return;
-        }
-        const onAbort = () => {
-          clearTimeout(timer);
-          reject(signal?.reason);
-        };
-        const timer = setTimeout(
-          () => {
-            signal?.removeEventListener('abort', onAbort);
-            resolve();
-          },
-          Math.max(0, ms * state.timeScale),
-        );
-        signal?.addEventListener('abort', onAbort, { once: true });
-      }),
+    sleep: (ms, signal) => abortableSleep(ms * state.timeScale, signal),
   };
 }

@@ -1,8 +1,18 @@
 import { GATEWAY_IDS } from '../catalog/gateways.js';
+import { CallbackDispatcher } from './callbacks.js';
 import { FaultPlanner } from './faults.js';
+import type { ReplyContext, StoredUpload } from './gateways/protocol.js';
 import { type TaskRecord, type TaskView, viewTask } from './lifecycle.js';
 import { randomSeed, SeededRandom } from './random.js';
-import type { GatewayId, RequestRecord, SimulatedTask, SimulatorOptions, SimulatorStats } from './types.js';
+import type {
+  CallbackRecord,
+  GatewayId,
+  RequestRecord,
+  SimulatedTask,
+  SimulatedUpload,
+  SimulatorOptions,
+  SimulatorStats,
+} from './types.js';
 
 const DEFAULT_TIME_SCALE = 0.001;
 
@@ -25,7 +35,17 @@ export class SimulatorState {
   readonly timeScale: number;
   readonly hold: boolean;
   readonly strict: boolean;
-  readonly stats: SimulatorStats = { created: zeroPerGateway(), rejected: zeroPerGateway(), requests: [] };
+  readonly stats: SimulatorStats = {
+    created: zeroPerGateway(),
+    rejected: zeroPerGateway(),
+    requests: [],
+    uploads: zeroPerGateway(),
+    callbacks: [],
+  };
+  /** Watches tasks that registered a callback and delivers it when they finish. */
+  readonly callbacks: CallbackDispatcher;
+  /** What the balance endpoints report, in each gateway's unit. */
+  readonly balances: Record<GatewayId, number>;
   readonly faults: FaultPlanner;
   /** Ids and render times: a stream of their own, so adding a fault rule does not change the tasks. */
   readonly random: SeededRandom;
@@ -35,6 +55,7 @@ export class SimulatorState {
   private readonly taskById = new Map<string, TaskRecord>();
   private readonly idempotency = new Map<string, IdempotencyEntry>();
   private readonly hung = new Set<() => void>();
+  private readonly uploadById = new Map<string, { stored: StoredUpload; url: string }>();
 
   constructor(options: SimulatorOptions) {
     this.seed = options.seed ?? randomSeed();
@@ -49,6 +70,39 @@ export class SimulatorState {
     this.random = new SeededRandom(this.seed);
     this.faultRandom = new SeededRandom(faultSeed(this.seed));
     this.faults = new FaultPlanner(options.faults ?? [], this.faultRandom);
+    this.callbacks = new CallbackDispatcher(this, options.deliverCallbacksTo);
+    this.balances = { apiinone: 0, apiframe: 1000, evolink: 1000, modellix: 100, ...options.balances };
+  }
+
+  /** Where callbacks point for a task (they answer no request, so the origin is the create's). */
+  callbackContext(task: TaskRecord): ReplyContext {
+    const origin = task.origin ?? 'http://127.0.0.1';
+    return { origin, videoUrl: `${origin}${videoPath(task.id)}`, dateOf: (ms) => this.dateOf(ms) };
+  }
+
+  recordCallback(entry: CallbackRecord): void {
+    this.stats.callbacks.push(entry);
+  }
+
+  addUpload(stored: StoredUpload, url: string): void {
+    this.uploadById.set(stored.id, { stored, url });
+    this.stats.uploads[stored.gateway] += 1;
+  }
+
+  findUpload(id: string): StoredUpload | undefined {
+    return this.uploadById.get(id)?.stored;
+  }
+
+  uploadList(): SimulatedUpload[] {
+    return [...this.uploadById.values()].map(({ stored, url }) => ({
+      gateway: stored.gateway,
+      id: stored.id,
+      url,
+      filename: stored.filename,
+      contentType: stored.contentType,
+      bytes: stored.bytes.length,
+      createdAt: stored.createdAt,
+    }));
   }
 
   /** Simulated ms since start: wall time elapsed divided by the time scale. */
@@ -98,6 +152,7 @@ export class SimulatorState {
       task.held = false;
       task.releasedAt = now;
     }
+    this.callbacks.kick();
   }
 
   snapshot(): SimulatedTask[] {
@@ -141,11 +196,15 @@ export class SimulatorState {
 
   reset(): void {
     this.endHungRequests();
+    this.callbacks.stop();
+    this.uploadById.clear();
+    this.stats.callbacks.length = 0;
     this.taskById.clear();
     this.idempotency.clear();
     for (const id of GATEWAY_IDS) {
       this.stats.created[id] = 0;
       this.stats.rejected[id] = 0;
+      this.stats.uploads[id] = 0;
     }
     this.stats.requests.length = 0;
     this.random.reseed(this.seed);

@@ -8,8 +8,11 @@ export type { GatewayId };
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 export type JsonObject = { [key: string]: JsonValue };
 
-/** What a request was for: a paid create, a status poll, a video download, or anything else. */
-export type SimulatorOp = 'create' | 'status' | 'download' | 'other';
+/**
+ * What a request was for: a paid create, a status poll, a video download, an upload, a balance read,
+ * or anything else (an uploaded file fetched back, an unknown path).
+ */
+export type SimulatorOp = 'create' | 'status' | 'download' | 'upload' | 'balance' | 'other';
 
 export type FaultKind =
   | 'http-500'
@@ -61,6 +64,18 @@ export interface SimulatorOptions {
    * document are enforced (including apiframe's documented `additionalProperties: false`).
    */
   strict?: boolean;
+  /**
+   * Where callbacks go (apiframe `webhookUrl`, EvoLink and API in One `callback_url`). Unset: none
+   * leaves the simulator; each is recorded in `stats.callbacks` with status 'skipped'. A string: an
+   * origin (e.g. a test's loopback receiver, `http://127.0.0.1:4321`) that replaces the callback URL's
+   * origin, path and query kept. A function: the URL to POST to for a callback URL (undefined skips it).
+   * The SDK refuses private callback URLs, so tests register a public-looking https one and redirect it.
+   */
+  deliverCallbacksTo?: string | ((callbackUrl: string) => string | undefined);
+  /** Account balances reported by the balance endpoints, in each gateway's unit (defaults: 1000 credits, $100). */
+  balances?: Partial<Record<GatewayId, number>>;
+  /** `startGatewaySimulator` only: the loopback port to listen on (default 0, a free port). */
+  port?: number;
 }
 
 export interface RequestRecord {
@@ -77,10 +92,44 @@ export interface RequestRecord {
   rejection?: string[];
 }
 
+/** One callback delivery attempt (or a skipped one). */
+export interface CallbackRecord {
+  gateway: GatewayId;
+  taskId: string;
+  /** 'progress' (apiframe, when asked), 'completed' or 'failed'. */
+  event: string;
+  /** The callback URL the task registered. */
+  url: string;
+  /** Where it was POSTed (after `deliverCallbacksTo`); absent when skipped. */
+  target?: string;
+  /** 1 for the first attempt, then retries where the gateway documents them (EvoLink: 3). */
+  attempt: number;
+  /** The receiver's HTTP status, 'error' (no answer within the timeout, refused), or 'skipped'. */
+  status: number | 'error' | 'skipped';
+  /** Simulated clock, ms. */
+  at: number;
+}
+
 export interface SimulatorStats {
   created: Record<GatewayId, number>;
   rejected: Record<GatewayId, number>;
   requests: RequestRecord[];
+  /** Files stored through each gateway's upload API. */
+  uploads: Record<GatewayId, number>;
+  /** Callback deliveries, in the order they completed. */
+  callbacks: CallbackRecord[];
+}
+
+/** A file stored through an upload API, served back by the simulator at `url`. */
+export interface SimulatedUpload {
+  gateway: GatewayId;
+  id: string;
+  url: string;
+  filename: string;
+  contentType: string;
+  bytes: number;
+  /** Simulated clock ms. */
+  createdAt: number;
 }
 
 export type TaskState = 'queued' | 'running' | 'succeeded' | 'failed';
@@ -121,6 +170,8 @@ export interface GatewaySimulator {
    */
   release(taskId?: string): void;
   tasks(): SimulatedTask[];
+  /** Files stored through the upload APIs, oldest first. */
+  uploads(): SimulatedUpload[];
   /** Simulated ms since the simulator started (or was reset). */
   clock(): number;
   /** Forget every task, counter, idempotency key and fault count; end hung requests; restart the clock. */

@@ -58,23 +58,32 @@ describe('field rules', () => {
       'watermark: must be true or false',
     ]);
   });
-  it('image references are absolute http(s) URLs', () => {
-    expect(problems({ prompt, startImage: '/frame.png' })).toEqual([
-      'startImage: must be an absolute http(s) URL',
-    ]);
-    expect(problems({ prompt, startImage: 'ftp://example.com/a.png' })).toEqual([
-      'startImage: must be an absolute http(s) URL',
-    ]);
+  it('frames are http(s) URLs, local file paths or bytes (no other scheme, no bare word)', () => {
+    const frameProblem =
+      'must be an absolute http(s) URL, a local file path (e.g. ./frame.png) or the image bytes';
+    for (const bad of ['ftp://example.com/a.png', 'data:image/png;base64,iVBORw0KGgo=', 'x', '', 42]) {
+      expect(problems({ prompt, startImage: bad })).toEqual([`startImage: ${frameProblem}`]);
+    }
+    expect(problems({ prompt, startImage: new Uint8Array() })).toEqual([`startImage: ${frameProblem}`]);
     expect(parseVideoRequest({ prompt, startImage: url, endImage: url }).endImage).toBe(url);
+    for (const path of ['/frame.png', './frame', '../a/b', 'frames/first', 'first.jpg', 'C:\\f.png']) {
+      expect(parseVideoRequest({ prompt, startImage: path }).startImage).toBe(path);
+    }
+    const bytes = Buffer.from([0x89, 0x50, 0x4e, 0x47]);
+    expect(parseVideoRequest({ prompt, startImage: bytes }).startImage).toBe(bytes);
   });
   it('reference media may also be base64 data (Modellix takes it)', () => {
     const data = 'data:image/png;base64,iVBORw0KGgo=';
     expect(
       parseVideoRequest({ prompt, referenceImages: [url, data, 'iVBORw0KGgo='] }).referenceImages,
     ).toHaveLength(3);
-    expect(problems({ prompt, referenceImages: ['not an image'] })).toEqual([
-      'referenceImages.0: must be an absolute http(s) URL or base64 data',
+    expect(problems({ prompt, referenceImages: ['not an image', 'ftp://e.com/a.png'] })).toEqual([
+      'referenceImages.0: must be an absolute http(s) URL, base64 data, a local file path (e.g. ./ref.png) or the image bytes',
+      'referenceImages.1: must be an absolute http(s) URL, base64 data, a local file path (e.g. ./ref.png) or the image bytes',
     ]);
+    // Base64 has no dots: with a file extension or a ./ prefix, it is a path.
+    const refs = ['pics/cat', './pics/cat', 'pics/cat.png', Buffer.from([1])];
+    expect(parseVideoRequest({ prompt, referenceImages: refs }).referenceImages).toEqual(refs);
     expect(problems({ prompt, referenceImages: [] })).toEqual([
       'referenceImages: must not be empty (leave it out instead)',
     ]);
@@ -223,7 +232,7 @@ describe('unknown input', () => {
     expect(list).toEqual([
       'prompt: must not be empty',
       'duration: must be a whole number of seconds',
-      'endImage: must be an absolute http(s) URL',
+      'endImage: must be an absolute http(s) URL, a local file path (e.g. ./frame.png) or the image bytes',
       'multiShot.shots.0.prompt: is required',
       'multiShot.shots.0.duration: must be a whole number of seconds',
       'endImage: needs a startImage (the first frame) too',
@@ -275,6 +284,19 @@ describe('validateForGateway', () => {
       }),
     ).toMatchObject({ field: 'multiShot' });
     expect(unsupported('modellix', { prompt, multiShot: { type: 'intelligence' } })).toBeNull();
+  });
+  it('local images are refused where the gateway has no upload API (API in One)', () => {
+    for (const startImage of ['./frame.png', Buffer.from([1, 2, 3])]) {
+      expect(unsupported('apiinone', { prompt, startImage })).toMatchObject({
+        field: 'startImage',
+        gateway: 'apiinone',
+        message: expect.stringContaining('no upload API'),
+      });
+      expect(unsupported('apiframe', { prompt, startImage })).toBeNull();
+      expect(unsupported('evolink', { prompt, startImage })).toBeNull();
+    }
+    expect(unsupported('apiinone', { prompt, startImage: url })).toBeNull();
+    expect(unsupported('modellix', { prompt, referenceImages: ['./ref.png', url] })).toBeNull();
   });
   it('apiframe and EvoLink take an end frame; API in One does not', () => {
     const frames = { prompt, startImage: url, endImage: url };

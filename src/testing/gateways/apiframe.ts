@@ -5,6 +5,7 @@
  * even outside strict mode. The inner format of `multi_prompt` (a JSON string) is inferred from the
  * sibling `kling-3.0-omni` schema and checked in strict mode only.
  */
+import { createHash, createHmac } from 'node:crypto';
 import type { TaskRecord, TaskView } from '../lifecycle.js';
 import type { SeededRandom } from '../random.js';
 import type { JsonObject, JsonValue } from '../types.js';
@@ -22,11 +23,16 @@ import {
   isJsonObject,
   type Problems,
 } from './checks.js';
+import { imageTypeOf } from './files.js';
 import {
+  type CallbackEvent,
+  type CallbackProtocol,
   type GatewayError,
   type GatewayProtocol,
+  type ReceivedFile,
   type ReplyContext,
   statusOf,
+  type UploadProtocol,
   type WireReply,
 } from './protocol.js';
 
@@ -147,8 +153,8 @@ function statusReply(task: TaskRecord, view: TaskView, context: ReplyContext): J
     result: view.state === 'succeeded' ? { videoUrl: context.videoUrl } : null,
     error: failed ? 'Provider returned an error: simulated failure (SIM_FAIL)' : null,
     creditCost: failed ? 0 : apiframeCreditCost(task.body),
-    // The simulator sends no webhooks, so there is no delivery state to report.
-    webhookStatus: null,
+    // Spec enum pending | delivered | failed (the docs' examples show "sent"); null without a webhookUrl.
+    webhookStatus: task.webhookStatus ?? null,
     createdAt: new Date(context.dateOf(task.createdAt)).toISOString(),
     completedAt:
       view.finishedAt === undefined ? null : new Date(context.dateOf(view.finishedAt)).toISOString(),
@@ -216,6 +222,92 @@ function detailsOf(problems: readonly string[]): JsonObject {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+const EVENTS: readonly CallbackEvent[] = ['progress', 'completed', 'failed'];
+
+/**
+ * Webhooks (docs-v2.apiframe.ai/docs/webhooks): POST of `{event, jobId, status, ...}` with
+ * `X-Webhook-Event` and `X-Webhook-Signature: sha256=<hex>`, the HMAC-SHA256 of the body keyed with the
+ * raw SHA-256 digest of the API key (the vendor SDK's webhooks.ts). Which events fire when
+ * `webhookEvents` is left out is not documented: the simulator assumes completed and failed. The
+ * video `result` shape `{videoUrl}` is the job's (the webhook examples are Midjourney's). No retry
+ * policy is documented: one attempt.
+ */
+const callbacks: CallbackProtocol = {
+  target(body) {
+    if (typeof body.webhookUrl !== 'string') return undefined;
+    const asked = Array.isArray(body.webhookEvents) ? body.webhookEvents : ['completed', 'failed'];
+    return { url: body.webhookUrl, events: EVENTS.filter((e) => asked.includes(e)) };
+  },
+  request(task, view, context, event, apiKey) {
+    const common = { event, jobId: task.id, status: statusWord(view), model: 'kling-3.0' };
+    const payload: JsonObject =
+      event === 'progress'
+        ? { ...common, progress: view.progress }
+        : event === 'failed'
+          ? { ...common, error: 'Provider returned an error: simulated failure (SIM_FAIL)' }
+          : {
+              ...common,
+              progress: 100,
+              result: { videoUrl: context.videoUrl },
+              creditCost: apiframeCreditCost(task.body),
+              completedAt: new Date(context.dateOf(view.finishedAt ?? task.createdAt)).toISOString(),
+            };
+    const body = JSON.stringify(payload);
+    const secret = createHash('sha256').update(apiKey, 'utf8').digest();
+    const signature = createHmac('sha256', secret).update(body, 'utf8').digest('hex');
+    return {
+      body,
+      headers: {
+        'content-type': 'application/json',
+        'x-webhook-event': event,
+        'x-webhook-signature': `sha256=${signature}`,
+      },
+    };
+  },
+  retryDelaysMs: [],
+  timeoutMs: 10_000,
+};
+
+/** `POST /v2/uploads`, multipart `file` → 201 `Upload {id, url, kind, contentType, byteSize, expiresAt}`. */
+const upload: UploadProtocol = {
+  path: '/v2/uploads',
+  status: 201,
+  field: 'file',
+  accept(file: ReceivedFile) {
+    const image = imageTypeOf(file.bytes);
+    if (image !== undefined) return { contentType: image };
+    // kind is image | video | audio; only images are checked by their bytes here.
+    if (/^(video|audio)\/[\w.+-]+$/.test(file.declaredType)) return { contentType: file.declaredType };
+    return { problems: ['file: must be an image, a video or an audio file'] };
+  },
+  newId: (random) => random.uuid(),
+  // "Files spend ~1-2h on the CDN before reaping": the shorter is reported.
+  reply: (stored, url, dateOf) => ({
+    id: stored.id,
+    url,
+    kind: stored.contentType.split('/')[0] ?? 'image',
+    contentType: stored.contentType,
+    byteSize: stored.bytes.length,
+    expiresAt: new Date(dateOf(stored.createdAt) + 60 * 60 * 1000).toISOString(),
+  }),
+};
+
+/** `GET /v2/me` → `{user, team: {id, name, credits, plan, customerId}, apiKey}` (openapi.json `Me`). */
+const balance = {
+  path: '/v2/me',
+  reply: (amount: number): JsonValue => ({
+    user: { id: '00000000-0000-4000-8000-000000000001', email: 'simulator@example.com', role: 'OWNER' },
+    team: {
+      id: '00000000-0000-4000-8000-000000000002',
+      name: 'Simulator',
+      credits: amount,
+      plan: 'pro',
+      customerId: null,
+    },
+    apiKey: { id: '00000000-0000-4000-8000-000000000003', name: 'Default', prefix: 'afk_sim' },
+  }),
+};
+
 export const apiframe: GatewayProtocol = {
   id: 'apiframe',
   createPath: '/v2/videos/generate',
@@ -234,4 +326,7 @@ export const apiframe: GatewayProtocol = {
   createdReply: (task, view) => ({ jobId: task.id, status: statusWord(view) }),
   statusReply,
   errorReply,
+  balance,
+  upload,
+  callbacks,
 };

@@ -20,6 +20,7 @@ import {
   type Problems,
 } from './checks.js';
 import {
+  type CallbackProtocol,
   type GatewayError,
   type GatewayProtocol,
   type ReplyContext,
@@ -164,6 +165,24 @@ function errorReply(error: GatewayError): WireReply {
   return { status, body: { error: { code: status, message, type } } };
 }
 
+/**
+ * INVENTED: the callback. API in One documents `callback_url` ("Use callback_url on supported async
+ * tasks") and nothing else: not the payload, the events, a signature or retries. The simulator POSTs the
+ * (also invented) status body once when the task finishes, unsigned.
+ */
+const callbacks: CallbackProtocol = {
+  target: (body) =>
+    typeof body.callback_url === 'string'
+      ? { url: body.callback_url, events: ['completed', 'failed'] }
+      : undefined,
+  request: (task, view, context) => ({
+    body: JSON.stringify(statusReply(task, view, context)),
+    headers: { 'content-type': 'application/json' },
+  }),
+  retryDelaysMs: [],
+  timeoutMs: 10_000,
+};
+
 export const apiinone: GatewayProtocol = {
   id: 'apiinone',
   createPath: '/api/v1/videos/generations',
@@ -182,6 +201,8 @@ export const apiinone: GatewayProtocol = {
   }),
   statusReply,
   errorReply,
+  callbacks,
+  // No upload or balance API is documented.
 };
 
 /** API in One ids end in `_<modelslug>`; the shared /api/v1/tasks route routes unknown ids with it. */

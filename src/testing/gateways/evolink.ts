@@ -20,12 +20,15 @@ import {
   child,
   type Problems,
 } from './checks.js';
+import { fileProblems } from './files.js';
 import {
+  type CallbackProtocol,
   type GatewayError,
   type GatewayProtocol,
   type ReplyContext,
   readBearerKey,
   statusOf,
+  type UploadProtocol,
   unixSeconds,
   type WireReply,
 } from './protocol.js';
@@ -269,6 +272,85 @@ function errorReply(error: GatewayError): WireReply {
   }
 }
 
+/**
+ * `callback_url`: "Triggered when task is completed, failed, or cancelled"; "Callback response format is
+ * consistent with task query API"; "Timeout: 10 seconds"; "Maximum 3 retries after failure (at 1/2/4
+ * seconds after failure)"; "2xx status code is considered successful". No signature is documented.
+ */
+const callbacks: CallbackProtocol = {
+  target: (body) =>
+    typeof body.callback_url === 'string'
+      ? { url: body.callback_url, events: ['completed', 'failed'] }
+      : undefined,
+  request: (task, view, context) => ({
+    body: JSON.stringify(taskReply(task, view, context)),
+    headers: { 'content-type': 'application/json' },
+  }),
+  retryDelaysMs: [1000, 2000, 4000],
+  timeoutMs: 10_000,
+};
+
+const FILE_TTL_MS = 72 * 60 * 60 * 1000;
+
+/**
+ * The file API (a separate host in production, https://files-api.evolink.ai; docs file-series/
+ * upload-stream.json): multipart `file`, "image/jpeg, image/png, image/gif, image/webp formats only",
+ * "Files will expire after 72 hours". Its envelope is `{success, code, msg, data}`. The 100 MB limit is
+ * the vendor's MCP skill's; its error bodies (`{success: false, code, msg}`) are as the vendor's own
+ * client reads them.
+ */
+const upload: UploadProtocol = {
+  path: '/api/v1/files/upload/stream',
+  status: 200,
+  field: 'file',
+  accept: (file) =>
+    fileProblems(file.bytes, 'file', {
+      types: ['image/jpeg', 'image/png', 'image/gif', 'image/webp'],
+      maxBytes: 100 * 1024 * 1024,
+    }),
+  newId: (random) => `file_${random.hex(16)}`,
+  reply: (stored, url, dateOf) => ({
+    success: true,
+    code: 200,
+    msg: 'File uploaded successfully',
+    data: {
+      file_id: stored.id,
+      file_name: stored.filename,
+      original_name: stored.filename,
+      file_size: stored.bytes.length,
+      mime_type: stored.contentType,
+      upload_path: 'images',
+      file_url: url,
+      download_url: url,
+      upload_time: new Date(dateOf(stored.createdAt)).toISOString(),
+      expires_at: new Date(dateOf(stored.createdAt) + FILE_TTL_MS).toISOString(),
+    },
+  }),
+  errorReply: (error) => {
+    const status = statusOf(error);
+    const msg =
+      error.kind === 'invalid'
+        ? `Invalid request: ${error.problems.join('; ')}`
+        : error.kind === 'unauthenticated'
+          ? 'Invalid API key'
+          : 'Request failed';
+    return { status, body: { success: false, code: status, msg } };
+  },
+};
+
+/** `GET /v1/credits` (docs account-management/get-credits.json): the account's and this key's credits. */
+const balance = {
+  path: '/v1/credits',
+  reply: (amount: number): JsonValue => ({
+    data: {
+      token: { remaining_credits: amount, unlimited_credits: false, used_credits: 0 },
+      user: { remaining_credits: amount, used_credits: 0 },
+    },
+    message: '',
+    success: true,
+  }),
+};
+
 export const evolink: GatewayProtocol = {
   id: 'evolink',
   createPath: '/v1/videos/generations',
@@ -287,4 +369,7 @@ export const evolink: GatewayProtocol = {
   createdReply: taskReply,
   statusReply: taskReply,
   errorReply,
+  balance,
+  upload,
+  callbacks,
 };

@@ -16,12 +16,14 @@ import {
   checkStringList,
   type Problems,
 } from './checks.js';
+import { fileProblems } from './files.js';
 import {
   type GatewayError,
   type GatewayProtocol,
   type ReplyContext,
   readBearerKey,
   statusOf,
+  type UploadProtocol,
   unixSeconds,
   type WireReply,
 } from './protocol.js';
@@ -147,4 +149,42 @@ export const modellix: GatewayProtocol = {
   }),
   statusReply,
   errorReply,
+  // `GET /api/v1/team/balance` → `data.balance`, USD with 4 decimals (docs; the vendor's CLI).
+  balance: {
+    path: '/api/v1/team/balance',
+    reply: (amount) => ({ code: 0, message: 'success', data: { balance: amount } }),
+  },
+  upload: mediaFiles(),
+  // No callbacks: the public kling-v3-omni-video body has no callback field.
 };
+
+/**
+ * `POST /api/v1/media/files`, multipart `file` (docs llms.txt): "Returns a file_id and url you can pass
+ * into prediction APIs". PNG, JPEG and WebP up to 16 MiB, and the reply's `data` fields, are as the
+ * vendor's CLI checks and reads them (src/lib/media-file.ts, modellix-client.ts).
+ */
+function mediaFiles(): UploadProtocol {
+  return {
+    path: '/api/v1/media/files',
+    status: 200,
+    field: 'file',
+    accept: (file) =>
+      fileProblems(file.bytes, 'file', {
+        types: ['image/png', 'image/jpeg', 'image/webp'],
+        maxBytes: 16 * 1024 * 1024,
+      }),
+    newId: (random) => `file-${random.chars('abcdefghijklmnopqrstuvwxyz0123456789', 16)}`,
+    reply: (stored, url, dateOf) => ({
+      code: 0,
+      message: 'success',
+      data: {
+        file_id: stored.id,
+        filename: stored.filename,
+        size: stored.bytes.length,
+        type: stored.contentType,
+        url,
+        created_at: new Date(dateOf(stored.createdAt)).toISOString(),
+      },
+    }),
+  };
+}

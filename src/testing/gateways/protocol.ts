@@ -28,6 +28,61 @@ export interface ReplyContext {
   dateOf(simulatedMs: number): number;
 }
 
+/** A file the simulator stored for an upload API; served back at `/sim-uploads/<id>`. */
+export interface StoredUpload {
+  gateway: GatewayId;
+  id: string;
+  bytes: Uint8Array;
+  contentType: string;
+  filename: string;
+  /** Simulated clock ms at upload. */
+  createdAt: number;
+}
+
+/** A multipart file as the simulator received it, before the gateway's rules are applied. */
+export interface ReceivedFile {
+  bytes: Uint8Array;
+  /** The type the client declared for the part (empty when none). */
+  declaredType: string;
+  filename: string;
+}
+
+/** One gateway's upload API (POST, multipart). */
+export interface UploadProtocol {
+  readonly path: string;
+  /** Status of a successful upload. */
+  readonly status: number;
+  /** The multipart field that carries the file. */
+  readonly field: string;
+  /** The content type the gateway stores the file under, or every problem with it (`path: problem`). */
+  accept(file: ReceivedFile): { contentType: string } | { problems: string[] };
+  newId(random: SeededRandom): string;
+  /** The success reply; `url` is where the simulator serves the file. */
+  reply(upload: StoredUpload, url: string, dateOf: (simulatedMs: number) => number): JsonValue;
+  /** Refusals in the upload API's own envelope where it differs from the gateway's (EvoLink's file host). */
+  errorReply?(error: GatewayError): WireReply;
+}
+
+export type CallbackEvent = 'progress' | 'completed' | 'failed';
+
+/** One gateway's callbacks: where a create body asks for them, and what the gateway POSTs. */
+export interface CallbackProtocol {
+  /** The callback URL and events a create body registers; undefined when it registers none. */
+  target(body: JsonObject): { url: string; events: readonly CallbackEvent[] } | undefined;
+  /** The POST for one event: the body exactly as sent (so a signature covers these bytes) and headers. */
+  request(
+    task: TaskRecord,
+    view: TaskView,
+    context: ReplyContext,
+    event: CallbackEvent,
+    apiKey: string,
+  ): { body: string; headers: Record<string, string> };
+  /** Simulated ms to wait before each retry after a failed delivery; empty when none is documented. */
+  readonly retryDelaysMs: readonly number[];
+  /** Real ms an attempt may take before it counts as failed. */
+  readonly timeoutMs: number;
+}
+
 /** The render plan drawn for a new task. */
 export interface RenderPlan {
   renderMs: number;
@@ -58,6 +113,12 @@ export interface GatewayProtocol {
   createdReply(task: TaskRecord, view: TaskView, context: ReplyContext): JsonValue;
   statusReply(task: TaskRecord, view: TaskView, context: ReplyContext): JsonValue;
   errorReply(error: GatewayError): WireReply;
+  /** The account balance endpoint (GET), where the gateway has one; `amount` is in its own unit. */
+  readonly balance?: { path: string; reply(amount: number): JsonValue };
+  /** The upload API, where the gateway has one. */
+  readonly upload?: UploadProtocol;
+  /** Callbacks, where the gateway sends them. */
+  readonly callbacks?: CallbackProtocol;
 }
 
 /** `Authorization: Bearer <key>`, as API in One, EvoLink and Modellix document. */

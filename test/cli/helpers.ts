@@ -1,0 +1,158 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+/** The built bin, as users run it: tests never import src/cli. */
+export const ROOT = resolve(__dirname, '../..');
+export const CLI = join(ROOT, 'dist/cli.js');
+
+/** Generous bounds for one spawned command (a loaded 2-core CI machine): never a speed assertion. */
+export const COMMAND_TIMEOUT_MS = 90_000;
+export const TEST_TIMEOUT_MS = 240_000;
+
+/** `npm test` builds before vitest; a lone `vitest run test/cli` builds here when dist/ is missing. */
+export function ensureBuilt(): void {
+  const needed = ['dist/cli.js', 'dist/index.js', 'dist/testing.js'];
+  if (needed.every((file) => existsSync(join(ROOT, file)))) return;
+  execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'ignore', timeout: 600_000 });
+}
+
+export function tempDir(): string {
+  return mkdtempSync(join(tmpdir(), 'kling-cli-'));
+}
+
+/** Only PATH: no API keys, no KLING_GATEWAY, whatever the machine running the tests has set. */
+export function cleanEnv(extra: Record<string, string> = {}): Record<string, string> {
+  return { PATH: process.env.PATH ?? '/usr/bin:/bin', NO_COLOR: '1', ...extra };
+}
+
+export interface Result {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface RunOptions {
+  cwd?: string;
+  env?: Record<string, string>;
+  /** Extra arguments for node itself, before the script (e.g. `--import`). */
+  nodeArgs?: string[];
+  timeoutMs?: number;
+}
+
+/** Spawns `node dist/cli.js ...args` and collects its output; killed (and failed) past the timeout. */
+export function kling(args: string[], options: RunOptions = {}): Promise<Result> {
+  const child = spawnKling(args, options);
+  return collect(child, options.timeoutMs ?? COMMAND_TIMEOUT_MS, args);
+}
+
+export function spawnKling(args: string[], options: RunOptions = {}): ChildProcess {
+  return spawn(process.execPath, [...(options.nodeArgs ?? []), CLI, ...args], {
+    cwd: options.cwd ?? tempDir(),
+    env: cleanEnv(options.env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+export function collect(child: ChildProcess, timeoutMs: number, what: unknown): Promise<Result> {
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+    stdout += chunk;
+  });
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk;
+  });
+  return new Promise((resolvePromise, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(
+        new Error(`kling ${JSON.stringify(what)} still running after ${timeoutMs} ms\n${stdout}\n${stderr}`),
+      );
+    }, timeoutMs);
+    child.once('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.once('close', (code, signal) => {
+      clearTimeout(timer);
+      resolvePromise({ code, signal, stdout, stderr });
+    });
+  });
+}
+
+/** Resolves once `text` shows up in the child's stdout or stderr (rejects past the timeout). */
+export function waitForOutput(
+  child: ChildProcess,
+  pattern: RegExp,
+  timeoutMs = COMMAND_TIMEOUT_MS,
+): Promise<string> {
+  return new Promise((resolvePromise, reject) => {
+    let seen = '';
+    const onData = (chunk: Buffer | string): void => {
+      seen += chunk.toString();
+      const match = pattern.exec(seen);
+      if (match !== null) {
+        cleanup();
+        resolvePromise(match[0]);
+      }
+    };
+    const onClose = (): void => {
+      cleanup();
+      reject(new Error(`exited before printing ${pattern}:\n${seen}`));
+    };
+    const timer = setTimeout(() => {
+      cleanup();
+      reject(new Error(`no ${pattern} after ${timeoutMs} ms:\n${seen}`));
+    }, timeoutMs);
+    const cleanup = (): void => {
+      clearTimeout(timer);
+      child.stdout?.off('data', onData);
+      child.stderr?.off('data', onData);
+      child.off('close', onClose);
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('close', onClose);
+  });
+}
+
+export interface RunningSimulatorProcess {
+  url: string;
+  child: ChildProcess;
+  /** Ctrl-C: resolves with how the process ended and what it printed after. */
+  stop(): Promise<Result>;
+}
+
+/** `kling simulator --port 0 --json ...extra`, read up to its URL. */
+export async function startSimulator(extra: string[] = []): Promise<RunningSimulatorProcess> {
+  const child = spawnKling(['simulator', '--port', '0', '--json', ...extra]);
+  const done = collect(child, 10 * 60_000, ['simulator', ...extra]);
+  let url: string;
+  try {
+    url = await waitForOutput(child, /http:\/\/127\.0\.0\.1:\d+/);
+  } catch (error) {
+    child.kill('SIGKILL');
+    await done.catch(() => undefined);
+    throw error;
+  }
+  return {
+    url,
+    child,
+    stop: async () => {
+      child.kill('SIGINT');
+      return done;
+    },
+  };
+}
+
+/** Parses the one JSON document a `--json` run prints. */
+export function json(result: Result): Record<string, unknown> {
+  try {
+    return JSON.parse(result.stdout) as Record<string, unknown>;
+  } catch {
+    throw new Error(`not JSON (exit ${result.code}):\n${result.stdout}\n${result.stderr}`);
+  }
+}

@@ -1,0 +1,168 @@
+/**
+ * Callbacks end to end over real HTTP on loopback: the SDK creates a task with a (public-looking)
+ * callbackUrl, the simulator delivers what the gateway would to a node:http receiver
+ * (`deliverCallbacksTo`), the receiver reads it with parseWebhook, and confirmWebhook re-reads the task.
+ */
+import { once } from 'node:events';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { KlingClient, KlingWebhookError, parseWebhook } from '../../src/index.js';
+import { type RunningSimulator, startGatewaySimulator } from '../../src/testing/index.js';
+
+interface Delivery {
+  url: string;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+}
+
+let receiver: Server;
+let origin: string;
+const deliveries: Delivery[] = [];
+const waiting = new Map<string, (d: Delivery) => void>();
+
+/** The next delivery to `path` (every query string included in `url`). */
+function nextDelivery(path: string): Promise<Delivery> {
+  return new Promise((resolve) => waiting.set(path, resolve));
+}
+
+let sim: RunningSimulator;
+beforeAll(async () => {
+  receiver = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const delivery = { url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks) };
+      deliveries.push(delivery);
+      res.writeHead(200).end('ok');
+      const path = delivery.url.split('?')[0] ?? '';
+      waiting.get(path)?.(delivery);
+      waiting.delete(path);
+    });
+  });
+  receiver.listen(0, '127.0.0.1');
+  await once(receiver, 'listening');
+  origin = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
+  sim = await startGatewaySimulator({ seed: 11, deliverCallbacksTo: origin });
+});
+afterAll(async () => {
+  await sim.close();
+  receiver.close();
+});
+
+const signed = { apiframe: true, evolink: false, apiinone: false } as const;
+
+describe.each(Object.entries(signed) as ['apiframe' | 'evolink' | 'apiinone', boolean][])(
+  '%s',
+  (gateway, isSigned) => {
+    const apiKey = `sk-${gateway}-key`;
+    const client = () => new KlingClient({ gateway, apiKey, baseUrl: sim.url, clock: sim.clientClock });
+
+    it(`generate → the simulator delivers → parseWebhook (verified: ${isSigned}) → confirmWebhook re-reads`, async () => {
+      const path = `/hooks/${gateway}/done`;
+      const arrived = nextDelivery(path);
+      const c = client();
+      const task = await c.generate({
+        prompt: 'a fox in the snow',
+        callbackUrl: `https://hooks.example.com${path}?order=42`,
+      });
+      const delivery = await arrived;
+      expect(delivery.url).toBe(`${path}?order=42`);
+      expect(delivery.headers['content-type']).toBe('application/json');
+
+      const parsed = parseWebhook({ gateway, rawBody: delivery.body, headers: delivery.headers, apiKey });
+      expect(parsed.verified).toBe(isSigned);
+      expect(parsed.task).toMatchObject({ id: task.id, gateway, status: 'succeeded' });
+      if (gateway === 'apiframe') {
+        expect(parsed.event).toBe('completed');
+        expect(delivery.headers['x-webhook-event']).toBe('completed');
+        expect(delivery.headers['x-webhook-signature']).toMatch(/^sha256=[0-9a-f]{64}$/);
+      }
+
+      const polls = sim.stats.requests.filter((r) => r.op === 'status').length;
+      const fresh = await c.confirmWebhook({ rawBody: delivery.body, headers: delivery.headers });
+      expect(fresh).toMatchObject({ id: task.id, status: 'succeeded' });
+      expect(sim.stats.requests.filter((r) => r.op === 'status').length).toBe(polls + 1);
+
+      await vi.waitFor(() =>
+        expect(sim.stats.callbacks).toContainEqual(
+          expect.objectContaining({
+            gateway,
+            taskId: task.id,
+            event: 'completed',
+            url: `https://hooks.example.com${path}?order=42`,
+            target: `${origin}${path}?order=42`,
+            attempt: 1,
+            status: 200,
+          }),
+        ),
+      );
+      await c.close();
+    });
+
+    it('a failed render sends the failure', async () => {
+      const path = `/hooks/${gateway}/failed`;
+      const arrived = nextDelivery(path);
+      const c = client();
+      const handle = await c.submit({ prompt: 'SIM_FAIL', callbackUrl: `https://hooks.example.com${path}` });
+      const delivery = await arrived;
+      const parsed = parseWebhook({ gateway, rawBody: delivery.body, headers: delivery.headers, apiKey });
+      expect(parsed.task).toMatchObject({ id: handle.id, status: 'failed' });
+      expect((await c.confirmWebhook({ rawBody: delivery.body, headers: delivery.headers })).status).toBe(
+        'failed',
+      );
+      await c.close();
+    });
+  },
+);
+
+describe('trust', () => {
+  it('apiframe: a receiver holding another key refuses the callback; confirmWebhook too', async () => {
+    const path = '/hooks/apiframe/other-key';
+    const arrived = nextDelivery(path);
+    const c = new KlingClient({
+      gateway: 'apiframe',
+      apiKey: 'afk_creator',
+      baseUrl: sim.url,
+      clock: sim.clientClock,
+    });
+    await c.submit({ prompt: 'a fox', callbackUrl: `https://hooks.example.com${path}` });
+    const delivery = await arrived;
+    const input = { rawBody: delivery.body, headers: delivery.headers };
+    expect(() => parseWebhook({ gateway: 'apiframe', ...input, apiKey: 'afk_someone_else' })).toThrow(
+      KlingWebhookError,
+    );
+    const stranger = new KlingClient({ gateway: 'apiframe', apiKey: 'afk_someone_else', baseUrl: sim.url });
+    await expect(stranger.confirmWebhook(input)).rejects.toSatisfy(KlingWebhookError.is);
+    expect(parseWebhook({ gateway: 'apiframe', ...input, apiKey: 'afk_creator' }).verified).toBe(true);
+    await Promise.all([c.close(), stranger.close()]);
+  });
+
+  it('EvoLink: a forged "completed" callback for a task still rendering is exposed by confirmWebhook', async () => {
+    const held = await startGatewaySimulator({ seed: 12, hold: true });
+    const c = new KlingClient({
+      gateway: 'evolink',
+      apiKey: 'sk-evo',
+      baseUrl: held.url,
+      clock: held.clientClock,
+    });
+    try {
+      const handle = await c.submit({ prompt: 'a fox' });
+      const forged = JSON.stringify({
+        id: handle.id,
+        object: 'video.generation.task',
+        status: 'completed',
+        progress: 100,
+        results: ['https://attacker.example/not-your-video.mp4'],
+      });
+      const parsed = parseWebhook({ gateway: 'evolink', rawBody: forged, headers: {} });
+      expect(parsed).toMatchObject({ verified: false, task: { status: 'succeeded' } });
+      const fresh = await c.confirmWebhook({ rawBody: forged, headers: {} });
+      expect(fresh.id).toBe(handle.id);
+      expect(fresh.status === 'queued' || fresh.status === 'running').toBe(true);
+    } finally {
+      await c.close();
+      await held.close();
+    }
+  });
+});
