@@ -18,6 +18,7 @@ import {
   ADAPTERS,
   type GatewayAdapter,
   type GatewayPaths,
+  type ParseContext,
   type SucceededTask,
   type Task,
   type TaskStatus,
@@ -158,6 +159,12 @@ export interface ConfirmWebhookInput {
 
 const USER_AGENT = 'kling-sdk/0.1.0';
 const DEADLINE = Symbol('wait deadline');
+const FINISHED = Symbol('wait finished');
+
+function isEmpty(record: Record<string, string>): boolean {
+  for (const _ in record) return false;
+  return true;
+}
 
 export class KlingClient {
   readonly gateway: GatewayId;
@@ -176,6 +183,8 @@ export class KlingClient {
   readonly #pricing: PricingOptions;
   readonly #maxResponseBytes: number;
   readonly #uploadBaseUrl: string;
+  readonly #authHeaders: Record<string, string>;
+  readonly #headers: Record<string, string>;
 
   constructor(options: KlingClientOptions) {
     if (!isGatewayId(options?.gateway)) {
@@ -194,6 +203,8 @@ export class KlingClient {
     this.#apiKey = apiKey;
     this.baseUrl = checkBaseUrl(options.baseUrl ?? info.baseUrl);
     this.#adapter = ADAPTERS[this.gateway];
+    this.#authHeaders = this.#adapter.authHeaders(apiKey);
+    this.#headers = { accept: 'application/json', 'user-agent': USER_AGENT, ...this.#authHeaders };
     this.#uploadBaseUrl =
       options.uploadBaseUrl !== undefined
         ? checkBaseUrl(options.uploadBaseUrl, 'uploadBaseUrl')
@@ -290,17 +301,18 @@ export class KlingClient {
   async #getTask(idOrHandle: string | SavedHandle, options: GetTaskOptions): Promise<Task> {
     const id = this.#taskId(idOrHandle);
     const wire = this.#adapter.statusRequest(id, { paths: this.#paths });
-    const policy = { ...this.#retry, maxRetries: options.maxRetries ?? this.#retry.maxRetries };
+    const policy = this.#retryWith(options.maxRetries);
     const response = await this.#withRetries(
       () => this.#send(wire, options.signal, options.timeoutMs),
       (error) => isRetryableRead(error),
       policy,
       options.signal,
     );
-    const task = this.#adapter.parseTask(parseJson(this.gateway, response.body), {
-      now: this.#clock.now(),
-      ...(this.#statusMap === undefined ? {} : { statusMap: this.#statusMap }),
-    });
+    const context: ParseContext =
+      this.#statusMap === undefined
+        ? { now: this.#clock.now() }
+        : { now: this.#clock.now(), statusMap: this.#statusMap };
+    const task = this.#adapter.parseTask(parseJson(this.gateway, response.body), context);
     if (task.statusUnknown) {
       this.#logger.warn?.('kling: unknown task status, still waiting', {
         gateway: this.gateway,
@@ -325,9 +337,10 @@ export class KlingClient {
     const startedAt = this.#clock.now();
     const submittedAt = typeof idOrHandle === 'string' ? startedAt : Date.parse(idOrHandle.submittedAt);
     const timeoutMs = options.timeoutMs ?? this.#poll.timeoutMs ?? DEFAULT_POLL.timeoutMs;
+    // One controller per wait (10,000 waits may be pending at once): the deadline's own sleep listens
+    // to it, so aborting it when the wait ends also cancels that sleep.
     const deadline = new AbortController();
-    const stopDeadline = new AbortController();
-    this.#clock.sleep(timeoutMs, stopDeadline.signal).then(
+    this.#clock.sleep(timeoutMs, deadline.signal).then(
       () => deadline.abort(DEADLINE),
       () => {},
     );
@@ -387,7 +400,7 @@ export class KlingClient {
       }
       throw error;
     } finally {
-      stopDeadline.abort();
+      if (!deadline.signal.aborted) deadline.abort(FINISHED);
     }
   }
 
@@ -518,7 +531,7 @@ export class KlingClient {
     idempotencyKey: string | undefined,
     options: SubmitOptions,
   ): Promise<HttpResponse> {
-    const policy = { ...this.#retry, maxRetries: options.maxRetries ?? this.#retry.maxRetries };
+    const policy = this.#retryWith(options.maxRetries);
     try {
       return await this.#withRetries(
         () => this.#send(wire, options.signal, options.timeoutMs),
@@ -590,6 +603,13 @@ export class KlingClient {
     }
   }
 
+  /** The client's retry policy, with a per-call `maxRetries` if one was given (no copy otherwise). */
+  #retryWith(maxRetries: number | undefined): RetryPolicy {
+    return maxRetries === undefined || maxRetries === this.#retry.maxRetries
+      ? this.#retry
+      : { ...this.#retry, maxRetries };
+  }
+
   #checkUploads(field: string): void {
     if (this.#adapter.uploadRequest === undefined || this.#adapter.parseUpload === undefined) {
       throw new KlingUnsupportedError(
@@ -645,7 +665,7 @@ export class KlingClient {
       throw new KlingUnsupportedError(this.gateway, 'upload', `${this.gateway} has no upload API`);
     }
     const wire = adapter.uploadRequest(file);
-    const policy = { ...this.#retry, maxRetries: options.maxRetries ?? this.#retry.maxRetries };
+    const policy = this.#retryWith(options.maxRetries);
     const response = await this.#withRetries(
       () => this.#sendUpload(wire, options.signal, options.timeoutMs),
       (error) => isRetryableRead(error),
@@ -673,12 +693,10 @@ export class KlingClient {
         gateway: this.gateway,
         method: wire.method,
         url: `${this.#uploadBaseUrl}${wire.path}`,
-        headers: {
-          accept: 'application/json',
-          'user-agent': USER_AGENT,
-          ...wire.headers,
-          ...this.#adapter.authHeaders(this.#apiKey),
-        },
+        // Status reads (no headers of their own) share one object; auth headers always win.
+        headers: isEmpty(wire.headers)
+          ? this.#headers
+          : { ...this.#headers, ...wire.headers, ...this.#authHeaders },
         body: wire.body,
         signal,
         timeoutMs: timeoutMs ?? this.#timeoutMs,
@@ -700,12 +718,10 @@ export class KlingClient {
         gateway: this.gateway,
         method: wire.method,
         url: `${this.baseUrl}${wire.path}`,
-        headers: {
-          accept: 'application/json',
-          'user-agent': USER_AGENT,
-          ...wire.headers,
-          ...this.#adapter.authHeaders(this.#apiKey),
-        },
+        // Status reads (no headers of their own) share one object; auth headers always win.
+        headers: isEmpty(wire.headers)
+          ? this.#headers
+          : { ...this.#headers, ...wire.headers, ...this.#authHeaders },
         ...(wire.body === undefined ? {} : { body: JSON.stringify(wire.body) }),
         signal,
         timeoutMs: timeoutMs ?? this.#timeoutMs,
