@@ -138,6 +138,28 @@ export interface UnsupportedUse {
 
 const OPTIONAL_FIELDS = Object.keys(CAPABILITIES.apiinone.fields) as OptionalField[];
 
+/** Each optional field's place in the catalog order (a null-prototype record: the fastest lookup). */
+const OPTIONAL_FIELD_ORDER: Readonly<Record<string, number>> = Object.assign(
+  Object.create(null) as Record<string, number>,
+  Object.fromEntries(OPTIONAL_FIELDS.map((f, i) => [f, i])),
+);
+
+/** The optional fields `request` uses, in catalog order; undefined when it uses none. */
+function presentOptionalFields(request: VideoRequest): OptionalField[] | undefined {
+  let present: OptionalField[] | undefined;
+  for (const key in request) {
+    if (OPTIONAL_FIELD_ORDER[key] === undefined) continue;
+    const field = key as OptionalField;
+    if (!isPresent(request[field])) continue;
+    if (present === undefined) present = [field];
+    else present.push(field);
+  }
+  if (present !== undefined && present.length > 1) {
+    present.sort((a, b) => (OPTIONAL_FIELD_ORDER[a] ?? 0) - (OPTIONAL_FIELD_ORDER[b] ?? 0));
+  }
+  return present;
+}
+
 function isPresent(value: unknown): boolean {
   return value !== undefined && !(Array.isArray(value) && value.length === 0);
 }
@@ -167,8 +189,11 @@ export function findUnsupported(gateway: GatewayId, request: VideoRequest): Unsu
           : `${gateway} does not support '${shotType}' multi-shot (only ${caps.multiShot.join(', ')})`,
     });
   }
-  for (const field of OPTIONAL_FIELDS) {
-    if (!isPresent(request[field])) continue;
+  // Only the optional fields the request uses, found from its own few keys (far cheaper than looking
+  // every optional field up on it: pricing runs this on every estimate), then in catalog order.
+  const present = presentOptionalFields(request);
+  if (present === undefined) return problems;
+  for (const field of present) {
     const rule = caps.fields[field];
     if (rule.support === 'no') {
       problems.push({ field, message: `${field} is not supported on ${gateway}: ${rule.why}` });
@@ -182,10 +207,13 @@ export function findUnsupported(gateway: GatewayId, request: VideoRequest): Unsu
     }
   }
   if (!caps.uploads) {
-    for (const field of MEDIA_FIELDS) {
-      if (caps.fields[field].support === 'no') continue;
-      const values: unknown[] = field === 'referenceImages' ? (request[field] ?? []) : [request[field]];
-      if (values.some((v) => isLocalMedia(v, { base64: field === 'referenceImages' }))) {
+    for (const field of present) {
+      if (!MEDIA_FIELD_SET.has(field) || caps.fields[field].support === 'no') continue;
+      const value = request[field];
+      const local = Array.isArray(value)
+        ? value.some((v) => isLocalMedia(v, REFERENCE_MEDIA))
+        : isLocalMedia(value, FRAME_MEDIA);
+      if (local) {
         problems.push({
           field,
           message: `${field} is a local file or bytes, but ${gateway} has no upload API: pass an http(s) URL`,
@@ -197,7 +225,10 @@ export function findUnsupported(gateway: GatewayId, request: VideoRequest): Unsu
 }
 
 /** Image fields that may hold a local file or bytes where the gateway has an upload API. */
-const MEDIA_FIELDS = ['startImage', 'endImage', 'referenceImages'] as const;
+const MEDIA_FIELD_SET: ReadonlySet<OptionalField> = new Set(['startImage', 'endImage', 'referenceImages']);
+/** Reference images may also be base64 data (Modellix); frames may not. */
+const REFERENCE_MEDIA = { base64: true } as const;
+const FRAME_MEDIA = { base64: false } as const;
 
 /** Fields `gateway` requires that `request` leaves out (today only the prompt). */
 export function findMissingRequired(gateway: GatewayId, request: VideoRequest): UnsupportedUse[] {

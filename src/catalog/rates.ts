@@ -115,5 +115,18 @@ export const RATE_TABLES: Readonly<Record<GatewayId, RateTable>> = {
 
 /** The row a gateway bills for a mode and sound setting, or undefined if it sells no such thing. */
 export function findRateRow(gateway: GatewayId, mode: Mode, sound: boolean): RateRow | undefined {
-  return RATE_TABLES[gateway].rows.find((r) => r.mode === mode && r.sound === sound);
+  return RATE_ROWS_BY_MODE[gateway][mode]?.[sound ? 1 : 0];
 }
+
+/** Each gateway's rows by mode and sound, built once: pricing looks a row up on every estimate. */
+const RATE_ROWS_BY_MODE = Object.fromEntries(
+  Object.entries(RATE_TABLES).map(([gateway, table]) => {
+    const byMode: Partial<Record<Mode, [RateRow | undefined, RateRow | undefined]>> = {};
+    for (const row of table.rows) {
+      const pair = byMode[row.mode] ?? [undefined, undefined];
+      byMode[row.mode] = pair;
+      pair[row.sound ? 1 : 0] ??= row;
+    }
+    return [gateway, byMode];
+  }),
+) as Record<GatewayId, Partial<Record<Mode, [RateRow | undefined, RateRow | undefined]>>>;
