@@ -59,6 +59,8 @@ export interface PricingOptions {
   rates?: Partial<Record<GatewayId, Record<string, PerSecond>>>;
 }
 
+const NO_OPTIONS: PricingOptions = Object.freeze({});
+
 interface PricedFields {
   mode: Mode;
   sound: boolean;
@@ -73,7 +75,7 @@ interface PricedFields {
 export function estimateCost(
   gateway: GatewayId,
   request: VideoRequest,
-  options: PricingOptions = {},
+  options: PricingOptions = NO_OPTIONS,
 ): CostEstimate {
   if (!isGatewayId(gateway)) {
     throw new KlingValidationError([
@@ -89,7 +91,7 @@ export function estimateCost(
  * The cost at every gateway that can serve `request`: cheapest first in USD, then the gateways with
  * no USD figure in the catalog's stable order. Gateways that can't serve it are left out.
  */
-export function quote(request: VideoRequest, options: PricingOptions = {}): CostEstimate[] {
+export function quote(request: VideoRequest, options: PricingOptions = NO_OPTIONS): CostEstimate[] {
   const fields = readPricedFields(request);
   checkOptions(options);
   const priced: CostEstimate[] = [];
@@ -128,7 +130,8 @@ function estimateValidated(
   const perSecond = override ?? row.perSecond;
   const source = override === undefined ? row.source : 'options.rates';
   const asOf = override === undefined ? row.asOf : null;
-  const perSecondInUnit = perSecond?.[table.unit] ?? null;
+  const perSecondInUnit =
+    (perSecond === null ? undefined : table.unit === 'usd' ? perSecond.usd : perSecond.credits) ?? null;
   const billedSeconds = duration === null ? null : Math.max(duration, table.minimumBilledSeconds);
 
   // Each branch returns one object literal with the same keys in the same order: on this hot path
