@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { GATEWAY_IDS, type GatewayId } from '../catalog/index.js';
 import { KlingValidationError } from '../errors.js';
 import type { CostEstimate } from '../pricing/estimate.js';
