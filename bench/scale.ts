@@ -8,6 +8,7 @@
  */
 import { subscribe } from 'node:diagnostics_channel';
 import type { Socket } from 'node:net';
+import { abortableSleep, type Clock } from '../src/http/clock.js';
 import type { TaskHandle } from '../src/index.js';
 import {
   fmt,
@@ -32,25 +33,10 @@ const SUBMITTERS = 32;
 const RSS_LIMIT_MB = 200;
 
 /** The simulator's clock, rebuilt in this process from its epoch (both read the same system clock). */
-function simulatedClock({ epoch, timeScale }: ScaleServer) {
+function simulatedClock({ epoch, timeScale }: ScaleServer): Clock {
   return {
     now: () => epoch + (Date.now() - epoch) / timeScale,
-    sleep: (ms: number, signal?: AbortSignal) =>
-      new Promise<void>((resolve, reject) => {
-        if (signal?.aborted) return reject(signal.reason);
-        const onAbort = () => {
-          clearTimeout(timer);
-          reject(signal?.reason);
-        };
-        const timer = setTimeout(
-          () => {
-            signal?.removeEventListener('abort', onAbort);
-            resolve();
-          },
-          Math.max(0, ms * timeScale),
-        );
-        signal?.addEventListener('abort', onAbort, { once: true });
-      }),
+    sleep: (ms, signal) => abortableSleep(ms * timeScale, signal),
   };
 }
 

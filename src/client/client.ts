@@ -2,7 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { inspect } from 'node:util';
 import pRetry from 'p-retry';
 import type { Dispatcher } from 'undici';
-import { CAPABILITIES, GATEWAYS, type GatewayId, isGatewayId, type VideoRequest } from '../catalog/index.js';
+import {
+  CAPABILITIES,
+  GATEWAY_IDS,
+  GATEWAYS,
+  type GatewayId,
+  isGatewayId,
+  type VideoRequest,
+} from '../catalog/index.js';
 import {
   KlingApiError,
   KlingError,
@@ -189,7 +196,7 @@ export class KlingClient {
   constructor(options: KlingClientOptions) {
     if (!isGatewayId(options?.gateway)) {
       throw new KlingValidationError([
-        { path: ['gateway'], message: `must be one of apiinone, apiframe, evolink, modellix` },
+        { path: ['gateway'], message: `must be one of ${GATEWAY_IDS.join(', ')}` },
       ]);
     }
     this.gateway = options.gateway;
@@ -682,47 +689,43 @@ export class KlingClient {
     };
   }
 
-  /** One multipart exchange with the upload origin (`uploadBaseUrl`), never any other. */
-  #sendUpload(
-    wire: UploadWireRequest,
-    signal: AbortSignal | undefined,
-    timeoutMs: number | undefined,
-  ): Promise<HttpResponse> {
-    return this.#limiter.run(async () => {
-      const response = await this.#transport.send({
-        gateway: this.gateway,
-        method: wire.method,
-        url: `${this.#uploadBaseUrl}${wire.path}`,
-        // Status reads (no headers of their own) share one object; auth headers always win.
-        headers: isEmpty(wire.headers)
-          ? this.#headers
-          : { ...this.#headers, ...wire.headers, ...this.#authHeaders },
-        body: wire.body,
-        signal,
-        timeoutMs: timeoutMs ?? this.#timeoutMs,
-        maxBodyBytes: this.#maxResponseBytes,
-      });
-      if (response.status >= 200 && response.status < 300) return response;
-      throw this.#apiError(response);
-    });
-  }
-
-  /** One HTTP exchange; a non-2xx reply becomes the `KlingApiError` subclass for its status. */
+  /** A JSON exchange with the API origin. */
   #send(
     wire: WireRequest,
     signal: AbortSignal | undefined,
     timeoutMs: number | undefined,
   ): Promise<HttpResponse> {
+    const body = wire.body === undefined ? undefined : JSON.stringify(wire.body);
+    return this.#exchange(this.baseUrl, wire, body, signal, timeoutMs);
+  }
+
+  /** A multipart exchange with the upload origin (`uploadBaseUrl`), never any other. */
+  #sendUpload(
+    wire: UploadWireRequest,
+    signal: AbortSignal | undefined,
+    timeoutMs: number | undefined,
+  ): Promise<HttpResponse> {
+    return this.#exchange(this.#uploadBaseUrl, wire, wire.body, signal, timeoutMs);
+  }
+
+  /** One HTTP exchange; a non-2xx reply becomes the `KlingApiError` subclass for its status. */
+  #exchange(
+    origin: string,
+    wire: Pick<WireRequest, 'method' | 'path' | 'headers'>,
+    body: string | FormData | undefined,
+    signal: AbortSignal | undefined,
+    timeoutMs: number | undefined,
+  ): Promise<HttpResponse> {
     return this.#limiter.run(async () => {
       const response = await this.#transport.send({
         gateway: this.gateway,
         method: wire.method,
-        url: `${this.baseUrl}${wire.path}`,
+        url: `${origin}${wire.path}`,
         // Status reads (no headers of their own) share one object; auth headers always win.
         headers: isEmpty(wire.headers)
           ? this.#headers
           : { ...this.#headers, ...wire.headers, ...this.#authHeaders },
-        ...(wire.body === undefined ? {} : { body: JSON.stringify(wire.body) }),
+        ...(body === undefined ? {} : { body }),
         signal,
         timeoutMs: timeoutMs ?? this.#timeoutMs,
         maxBodyBytes: this.#maxResponseBytes,

@@ -4,7 +4,7 @@
  * (EvoLink, API in One) the task comes back with `verified: false`: anyone who knows the URL can post
  * one, so confirm it with `client.confirmWebhook()`, which re-reads the task from the API.
  */
-import { GATEWAYS, type GatewayId, isGatewayId } from '../catalog/index.js';
+import { GATEWAY_IDS, GATEWAYS, type GatewayId, isGatewayId } from '../catalog/index.js';
 import {
   KlingResponseError,
   KlingUnsupportedError,
@@ -49,7 +49,7 @@ export function parseWebhook(input: ParseWebhookInput): ParsedWebhook {
   const { gateway } = input;
   if (!isGatewayId(gateway)) {
     throw new KlingValidationError([
-      { path: ['gateway'], message: 'must be one of apiinone, apiframe, evolink, modellix' },
+      { path: ['gateway'], message: `must be one of ${GATEWAY_IDS.join(', ')}` },
     ]);
   }
   const adapter = ADAPTERS[gateway];

@@ -84,7 +84,12 @@ export function estimateCost(
   }
   const fields = readPricedFields(request);
   checkOptions(options);
-  return estimateValidated(gateway, request, fields, options);
+  const unsupported = findUnsupported(gateway, request);
+  const first = unsupported[0];
+  if (first !== undefined) {
+    throw new KlingUnsupportedError(gateway, first.field, unsupported.map((u) => u.message).join('; '));
+  }
+  return estimateServable(gateway, fields, options);
 }
 
 /**
@@ -98,7 +103,7 @@ export function quote(request: VideoRequest, options: PricingOptions = NO_OPTION
   const unpriced: CostEstimate[] = [];
   for (const gateway of GATEWAY_IDS) {
     if (findUnsupported(gateway, request).length > 0) continue;
-    const estimate = estimateValidated(gateway, request, fields, options, true);
+    const estimate = estimateServable(gateway, fields, options);
     (estimate.usd === null ? unpriced : priced).push(estimate);
   }
   // Array.prototype.sort is stable, so equal prices keep the catalog order.
@@ -107,20 +112,12 @@ export function quote(request: VideoRequest, options: PricingOptions = NO_OPTION
   return priced;
 }
 
-function estimateValidated(
+/** The estimate for a request already known to be valid and servable at `gateway`. */
+function estimateServable(
   gateway: GatewayId,
-  request: VideoRequest,
   { mode, sound, duration }: PricedFields,
   options: PricingOptions,
-  checked = false,
 ): CostEstimate {
-  if (!checked) {
-    const unsupported = findUnsupported(gateway, request);
-    const first = unsupported[0];
-    if (first !== undefined) {
-      throw new KlingUnsupportedError(gateway, first.field, unsupported.map((u) => u.message).join('; '));
-    }
-  }
   const table = RATE_TABLES[gateway];
   const row = findRateRow(gateway, mode, sound);
   if (row === undefined) {
@@ -158,8 +155,12 @@ function estimateValidated(
     };
   }
 
-  const credits = perSecond?.credits === undefined ? null : multiply(perSecond.credits, billedSeconds);
-  let usd: number | null = perSecond?.usd === undefined ? null : multiply(perSecond.usd, billedSeconds);
+  const total = multiply(perSecondInUnit, billedSeconds);
+  // The other unit, where the vendor publishes both (EvoLink).
+  const otherRate = table.unit === 'usd' ? perSecond?.credits : perSecond?.usd;
+  const otherTotal = otherRate === undefined ? null : multiply(otherRate, billedSeconds);
+  const credits = table.unit === 'credits' ? total : otherTotal;
+  let usd = table.unit === 'usd' ? total : otherTotal;
   let usdApproximate = false;
   if (usd === null && credits !== null) {
     const rate = usdPerCredit(gateway, options);
@@ -180,7 +181,7 @@ function estimateValidated(
     exact: true,
     billedSeconds,
     perSecond: perSecondInUnit,
-    total: (table.unit === 'usd' ? usd : credits) ?? multiply(perSecondInUnit, billedSeconds),
+    total,
   };
 }
 

@@ -35,6 +35,7 @@ import {
   type SimulatorOptions,
   startGatewaySimulator,
 } from '../../src/testing/index.js';
+import { rejection } from '../helpers/rejection.js';
 
 const proSound: VideoRequest = { prompt: 'a paper boat on a rainy street', mode: 'pro', sound: true };
 const onlyModellix: VideoRequest = {
@@ -84,15 +85,6 @@ function simulatorFor(options: SimulatorOptions = {}) {
   });
   afterAll(() => context.sim.close());
   return context;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection');
 }
 
 /** A loopback port with nothing listening on it (connection refused). */

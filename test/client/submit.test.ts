@@ -10,6 +10,7 @@ import {
   KlingUnsupportedError,
   KlingValidationError,
 } from '../../src/index.js';
+import { rejection } from '../helpers/rejection.js';
 import { json, networkError, type Step, scriptedFetch } from '../helpers/scripted-fetch.js';
 import { VirtualClock } from '../helpers/virtual-clock.js';
 
@@ -26,15 +27,6 @@ function setup(gateway: KlingClientOptions['gateway'], steps: Step[]) {
   const clock = new VirtualClock();
   const client = new KlingClient({ gateway, apiKey: KEY, baseUrl: 'https://gw.test', fetch, clock });
   return { client, calls, clock };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection');
 }
 
 const prompt = 'a kite over a beach';

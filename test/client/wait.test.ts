@@ -9,6 +9,7 @@ import {
   KlingValidationError,
   type Task,
 } from '../../src/index.js';
+import { rejection } from '../helpers/rejection.js';
 import { json, networkError, type Step, scriptedFetch } from '../helpers/scripted-fetch.js';
 import { VirtualClock } from '../helpers/virtual-clock.js';
 
@@ -34,15 +35,6 @@ function setup(
     ...options,
   });
   return { client, calls, clock, warnings };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection');
 }
 
 describe('wait', () => {

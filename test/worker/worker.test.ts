@@ -182,32 +182,29 @@ describe.skipIf(!redisAvailable.ok)('examples/bullmq-worker on a real Redis serv
     await redis?.stop();
   });
 
-  test.concurrent('N jobs, the worker killed twice while renders are held (once mid-submit) and stopped once: N tasks, N videos', async ({
-    expect,
-  }) => {
-    const s = await Scenario.start('kling-e2e', redis);
+  /** Runs a scenario on its own queue; on failure, prints the worker's transcript. */
+  async function inScenario(queue: string, run: (s: Scenario) => Promise<void>): Promise<void> {
+    const s = await Scenario.start(queue, redis);
     try {
-      await runKillScenario(s, expect);
+      await run(s);
     } catch (error) {
       console.error(s.transcript.join('\n'));
       throw error;
     } finally {
       await s.close();
     }
+  }
+
+  test.concurrent('N jobs, the worker killed twice while renders are held (once mid-submit) and stopped once: N tasks, N videos', async ({
+    expect,
+  }) => {
+    await inScenario('kling-e2e', (s) => runKillScenario(s, expect));
   }, 300_000);
 
   test.concurrent('an EvoLink job that may have created a task is parked for a person, never re-sent', async ({
     expect,
   }) => {
-    const s = await Scenario.start('kling-park', redis);
-    try {
-      await runParkScenario(s, expect);
-    } catch (error) {
-      console.error(s.transcript.join('\n'));
-      throw error;
-    } finally {
-      await s.close();
-    }
+    await inScenario('kling-park', (s) => runParkScenario(s, expect));
   }, 300_000);
 });
 
