@@ -1,14 +1,32 @@
-/** Caps how many requests are in flight at once (`maxConcurrency`); the rest wait their turn in order. */
+import { KlingTimeoutError } from '../errors.js';
+
+/** One call waiting for a slot; `wake` is `LEFT` once it has left the queue (aborted or timed out). */
+interface Waiter {
+  wake: () => void;
+}
+
+/**
+ * Caps how many requests are in flight at once (`maxConcurrency`); the rest wait their turn in order.
+ * A waiting call leaves the queue the moment its signal aborts or its deadline passes: it was never
+ * sent, so nothing can exist for it.
+ */
 export class Limiter {
   #active = 0;
   // A queue with a moving head: `shift()` on an array of 10,000 waiters copies the rest every time.
-  #queue: (() => void)[] = [];
+  #queue: Waiter[] = [];
   #head = 0;
 
-  constructor(private readonly max: number) {}
+  constructor(
+    private readonly max: number,
+    private readonly label = 'request',
+  ) {}
 
-  async run<T>(work: () => Promise<T>): Promise<T> {
-    if (this.#active >= this.max) await new Promise<void>((resolve) => this.#queue.push(resolve));
+  /**
+   * Runs `work` once a slot is free. While queued, `signal` aborting rejects with its reason, and
+   * `timeoutMs` passing rejects with a `KlingTimeoutError` whose `taskState` is `'not-created'`.
+   */
+  async run<T>(work: () => Promise<T>, signal?: AbortSignal, timeoutMs?: number): Promise<T> {
+    if (this.#active >= this.max) await this.#enqueue(signal, timeoutMs);
     this.#active++;
     try {
       return await work();
@@ -18,20 +36,75 @@ export class Limiter {
     }
   }
 
+  /** Whether a call made now would wait for a slot. */
+  get full(): boolean {
+    return this.#active >= this.max;
+  }
+
+  /** Calls queued now (including any that left but were not yet skipped). */
+  get queued(): number {
+    return this.#queue.length - this.#head;
+  }
+
+  #enqueue(signal: AbortSignal | undefined, timeoutMs: number | undefined): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      if (signal?.aborted) {
+        reject(signal.reason);
+        return;
+      }
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const cleanup = () => {
+        if (timer !== undefined) clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+      };
+      const waiter: Waiter = {
+        wake: () => {
+          cleanup();
+          resolve();
+        },
+      };
+      const leave = (reason: unknown) => {
+        waiter.wake = LEFT;
+        cleanup();
+        reject(reason);
+      };
+      const onAbort = () => leave(signal?.reason);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      if (timeoutMs !== undefined && timeoutMs < 2 ** 31) {
+        timer = setTimeout(
+          () =>
+            leave(
+              new KlingTimeoutError(
+                `${this.label}: no connection slot came free within ${timeoutMs} ms (${this.max} in flight); the request was not sent`,
+                { taskState: 'not-created' },
+              ),
+            ),
+          timeoutMs,
+        );
+      }
+      this.#queue.push(waiter);
+    });
+  }
+
   #next(): void {
-    if (this.#head >= this.#queue.length) return;
-    const wake = this.#queue[this.#head];
-    this.#queue[this.#head] = noop; // drop the reference now, not when the queue is compacted
-    this.#head++;
-    if (this.#head === this.#queue.length) {
-      this.#queue = [];
-      this.#head = 0;
-    } else if (this.#head >= 1024 && this.#head * 2 >= this.#queue.length) {
-      this.#queue = this.#queue.slice(this.#head);
-      this.#head = 0;
+    while (this.#head < this.#queue.length) {
+      const waiter = this.#queue[this.#head] as Waiter;
+      this.#queue[this.#head] = GONE; // drop the reference now, not when the queue is compacted
+      this.#head++;
+      if (this.#head === this.#queue.length) {
+        this.#queue = [];
+        this.#head = 0;
+      } else if (this.#head >= 1024 && this.#head * 2 >= this.#queue.length) {
+        this.#queue = this.#queue.slice(this.#head);
+        this.#head = 0;
+      }
+      if (waiter.wake !== LEFT) {
+        waiter.wake();
+        return;
+      }
     }
-    wake?.();
   }
 }
 
-function noop(): void {}
+function LEFT(): void {}
+const GONE: Waiter = { wake: LEFT };

@@ -44,13 +44,16 @@ export interface PollState {
  *    at the steady interval.
  */
 export function nextPollDelay(state: PollState, options: PollOptions = {}): number {
-  const interval = options.intervalMs ?? DEFAULT_POLL.intervalMs;
-  const ceiling = Math.max(interval, options.maxIntervalMs ?? DEFAULT_POLL.maxIntervalMs);
-  const clamp = (ms: number) => Math.round(Math.min(ceiling, Math.max(interval * CLOSEST, ms)));
-  const { elapsedMs, last } = state;
+  const interval = finiteOr(options.intervalMs, DEFAULT_POLL.intervalMs);
+  const ceiling = Math.max(interval, finiteOr(options.maxIntervalMs, DEFAULT_POLL.maxIntervalMs));
+  // Every delay is finite and within [0.7 × interval, ceiling]: a NaN from a hint would skip the sleep.
+  const clamp = (ms: number) =>
+    Number.isFinite(ms) ? Math.round(Math.min(ceiling, Math.max(interval * CLOSEST, ms))) : interval;
+  const last = state.last;
+  const elapsedMs = Number.isFinite(state.elapsedMs) ? Math.max(0, state.elapsedMs) : 0;
 
   const eta = last?.etaSeconds;
-  if (eta !== undefined) {
+  if (eta !== undefined && Number.isFinite(eta)) {
     if (eta <= 0) return clamp(0);
     const expected = elapsedMs + eta * 1000;
     const earliest = expected * (1 - ETA_ERROR);
@@ -61,10 +64,15 @@ export function nextPollDelay(state: PollState, options: PollOptions = {}): numb
   }
 
   const progress = last?.progress;
-  if (progress !== undefined && progress > 0 && progress < 100 && elapsedMs > 0) {
+  if (progress !== undefined && Number.isFinite(progress) && progress > 0 && progress < 100 && elapsedMs > 0) {
     return clamp((elapsedMs * (100 - progress)) / progress / 2);
   }
 
   const earliestMs = RENDER_TIMES[state.gateway].minSeconds * 1000;
   return clamp(Math.max(interval, earliestMs - elapsedMs));
+}
+
+/** `value` when it is a positive finite number, else `fallback`. */
+function finiteOr(value: number | undefined, fallback: number): number {
+  return value !== undefined && Number.isFinite(value) && value > 0 ? value : fallback;
 }

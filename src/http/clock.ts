@@ -2,8 +2,32 @@
 export interface Clock {
   /** Milliseconds since the epoch. */
   now(): number;
-  /** Resolves after `ms`, or rejects with `signal.reason` as soon as the signal aborts. */
+  /**
+   * Resolves after `ms` (never, for `Infinity`), or rejects with `signal.reason` as soon as the signal
+   * aborts.
+   */
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+/** Node clamps a timer of 2^31 ms or more to 1 ms; longer waits are chained in steps below that. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * Calls `fire` after `ms`, past Node's 2^31 ms timer limit (chained timers); never, for `Infinity`.
+ * Returns the function that cancels it.
+ */
+export function setLongTimeout(fire: () => void, ms: number): () => void {
+  if (ms === Number.POSITIVE_INFINITY) return noop;
+  let left = Math.max(0, ms);
+  let timer: ReturnType<typeof setTimeout>;
+  const step = () => {
+    if (left > MAX_TIMER_MS) {
+      left -= MAX_TIMER_MS;
+      timer = setTimeout(step, MAX_TIMER_MS);
+    } else timer = setTimeout(fire, left);
+  };
+  step();
+  return () => clearTimeout(timer);
 }
 
 /** A real sleep of `ms` that rejects with the signal's reason the moment it aborts. */
@@ -14,18 +38,29 @@ export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> 
       return;
     }
     const onAbort = () => {
-      clearTimeout(timer);
+      cancel();
       reject(signal?.reason);
     };
-    const timer = setTimeout(
-      () => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      },
-      Math.max(0, ms),
-    );
+    const cancel =
+      ms <= MAX_TIMER_MS
+        ? clearTimer(
+            setTimeout(() => {
+              signal?.removeEventListener('abort', onAbort);
+              resolve();
+            }, Math.max(0, ms)),
+          )
+        : setLongTimeout(() => {
+            signal?.removeEventListener('abort', onAbort);
+            resolve();
+          }, ms);
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
+
+function clearTimer(timer: ReturnType<typeof setTimeout>): () => void {
+  return () => clearTimeout(timer);
+}
+
+function noop(): void {}
 
 export const systemClock: Clock = { now: () => Date.now(), sleep: abortableSleep };

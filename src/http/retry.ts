@@ -4,6 +4,8 @@ import {
   KlingError,
   KlingResponseError,
   KlingTimeoutError,
+  KlingValidationError,
+  type TaskState,
 } from '../errors.js';
 
 /** Backoff as data (fal-js style): every number a caller may want to tune, and nothing else. */
@@ -83,9 +85,15 @@ const NOT_SENT_CODES = new Set([
   'ENETUNREACH',
   'EHOSTUNREACH',
   'UND_ERR_CONNECT_TIMEOUT',
+  // Refused while the request was being built, before a byte was written (an invalid header).
+  'UND_ERR_INVALID_ARG',
+  'ERR_INVALID_CHAR',
+  'ERR_INVALID_HTTP_TOKEN',
 ]);
 
 export function failedBeforeSending(error: unknown): boolean {
+  // A timeout made where the SDK knows nothing was sent (a call that left its slot queue) says so itself.
+  if (KlingTimeoutError.is(error) && error.taskState === 'not-created') return true;
   return KlingConnectionError.is(error) && error.code !== undefined && NOT_SENT_CODES.has(error.code);
 }
 
@@ -97,6 +105,37 @@ export function isRetryableSubmit(error: unknown, dedupes: boolean): boolean {
   if (failedBeforeSending(error)) return true;
   if (KlingApiError.is(error) && error.status === 429) return true;
   return dedupes && isRetryableRead(error);
+}
+
+/**
+ * Whether one failed attempt of a submit may have created a task. Not created: it never left (refused
+ * connection, DNS, an invalid header, a queue it never got out of), or the gateway answered a
+ * definite refusal (a 4xx other than 408; a 409 only where the gateway dedupes, which answers 409 for a
+ * key replayed with another body). Anything else (5xx, 3xx, 408, a reset or timeout after the request
+ * went out, an unreadable 2xx) may have created one.
+ */
+export function attemptTaskState(error: unknown, dedupes: boolean): TaskState {
+  if (failedBeforeSending(error)) return 'not-created';
+  // Refused by the SDK itself before sending (an invalid header value).
+  if (KlingValidationError.is(error)) return 'not-created';
+  if (KlingApiError.is(error)) {
+    const status = error.status;
+    if (status >= 300 && status < 400) return 'may-exist';
+    if (status === 408 || status >= 500) return 'may-exist';
+    if (status === 409) return dedupes ? 'not-created' : 'may-exist';
+    return 'not-created';
+  }
+  return 'may-exist';
+}
+
+/**
+ * The outcome of a whole submit from every attempt's error (DESIGN.md §5 rule 3): once any attempt may
+ * have reached the gateway, a task may exist, whatever later attempts answered (a 429 or 402 on a
+ * retry says nothing about the first attempt's task).
+ */
+export function submitOutcome(attemptErrors: readonly unknown[], dedupes: boolean): TaskState {
+  for (const error of attemptErrors) if (attemptTaskState(error, dedupes) === 'may-exist') return 'may-exist';
+  return 'not-created';
 }
 
 export function isKlingError(error: unknown): error is KlingError {
