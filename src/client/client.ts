@@ -59,7 +59,7 @@ import {
   withUploadedUrls,
 } from './media.js';
 import { DEFAULT_POLL, nextPollDelay, type PollOptions } from './poll.js';
-import { parseWebhook, type WebhookHeaders } from './webhooks.js';
+import { confirmedTask, type ExpectedTask, readWebhook, type WebhookHeaders } from './webhooks.js';
 
 export interface Logger {
   debug?(message: string, meta?: Record<string, unknown>): void;
@@ -161,6 +161,11 @@ export interface ConfirmWebhookInput {
   /** The body exactly as received (a string or the bytes). */
   rawBody: string | Uint8Array;
   headers: WebhookHeaders;
+  /**
+   * The task this callback URL was registered for (its handle or id). A callback, or the API's reply,
+   * naming another task is refused. Pass it: an unsigned callback can name any task of the account.
+   */
+  expected?: ExpectedTask;
   signal?: AbortSignal;
 }
 
@@ -491,18 +496,24 @@ export class KlingClient {
   /**
    * Reads a callback with this client's gateway and key (`parseWebhook`: an apiframe signature must
    * match), then reads the task from the API and returns that. Trust the returned task, not the
-   * callback: EvoLink and API in One do not sign theirs.
+   * callback: EvoLink and API in One do not sign theirs. With `expected`, a callback for another task
+   * is a `KlingWebhookError` (nothing read), a reply for another task a `KlingResponseError`.
    */
   confirmWebhook(input: ConfirmWebhookInput): Promise<Task> {
     return this.#scrubbing(async () => {
-      const { task } = parseWebhook({
-        gateway: this.gateway,
-        rawBody: input.rawBody,
-        headers: input.headers,
-        apiKey: this.#apiKey,
-        ...(this.#statusMap === undefined ? {} : { statusMap: this.#statusMap }),
-      });
-      return this.getTask(task.id, input.signal === undefined ? {} : { signal: input.signal });
+      const { task } = readWebhook(
+        {
+          gateway: this.gateway,
+          rawBody: input.rawBody,
+          headers: input.headers,
+          apiKey: this.#apiKey,
+          ...(this.#statusMap === undefined ? {} : { statusMap: this.#statusMap }),
+          ...(input.expected === undefined ? {} : { expected: input.expected }),
+        },
+        this.#clock.now(),
+      );
+      const fresh = await this.getTask(task.id, input.signal === undefined ? {} : { signal: input.signal });
+      return confirmedTask(this.gateway, task.id, fresh);
     });
   }
 

@@ -25,4 +25,10 @@ export {
   type RoutingStrategy,
   type SkipReason,
 } from './router.js';
-export { type ParsedWebhook, type ParseWebhookInput, parseWebhook, type WebhookHeaders } from './webhooks.js';
+export {
+  type ExpectedTask,
+  type ParsedWebhook,
+  type ParseWebhookInput,
+  parseWebhook,
+  type WebhookHeaders,
+} from './webhooks.js';

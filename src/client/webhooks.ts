@@ -2,7 +2,9 @@
  * Callbacks from the gateways, read without a client: `parseWebhook` checks the signature where the
  * gateway signs (apiframe) and maps the body to a normalized `Task`. Where the gateway does not sign
  * (EvoLink, API in One) the task comes back with `verified: false`: anyone who knows the URL can post
- * one, so confirm it with `client.confirmWebhook()`, which re-reads the task from the API.
+ * one, so confirm it with `client.confirmWebhook()`, which re-reads the task from the API. Either way,
+ * pass `expected` (the task this URL is for): a callback naming another task, signed or not (a captured
+ * apiframe delivery verifies forever, at any URL), is refused.
  */
 import { GATEWAY_IDS, GATEWAYS, type GatewayId, isGatewayId } from '../catalog/index.js';
 import {
@@ -12,6 +14,7 @@ import {
   KlingWebhookError,
 } from '../errors.js';
 import { ADAPTERS, type HeaderLookup, type Task, type TaskStatus } from '../gateways/index.js';
+import type { SavedHandle } from './handle.js';
 
 /** Request headers: a fetch `Headers`, or Node's `req.headers` (names matched case-insensitively). */
 export type WebhookHeaders =
@@ -27,7 +30,15 @@ export interface ParseWebhookInput {
   apiKey?: string;
   /** Extra vendor status spellings, as the client's option. */
   statusMap?: Record<string, TaskStatus>;
+  /**
+   * The task this callback URL was registered for (its handle or id). A callback naming another task
+   * is a `KlingWebhookError`, even when signed. Pass it: without it any task of the account is accepted.
+   */
+  expected?: ExpectedTask;
 }
+
+/** The task a receiver waits for: its handle (`{ gateway, id }` is enough) or its id. */
+export type ExpectedTask = string | Pick<SavedHandle, 'gateway' | 'id'>;
 
 export interface ParsedWebhook {
   task: Task;
@@ -40,18 +51,27 @@ export interface ParsedWebhook {
 /** The largest webhook body read (a status reply is a few KB). */
 const MAX_WEBHOOK_BYTES = 1024 * 1024;
 
+/** The deepest nesting read; the documented callbacks are at most 5 levels deep. */
+const MAX_WEBHOOK_DEPTH = 64;
+
 /**
  * Verifies (where the gateway signs) and reads one callback. A missing or wrong apiframe signature
  * throws `KlingWebhookError`, as does a body that is not a task; Modellix, which sends no callbacks,
  * throws `KlingUnsupportedError`.
  */
 export function parseWebhook(input: ParseWebhookInput): ParsedWebhook {
+  return readWebhook(input, Date.now());
+}
+
+/** `parseWebhook` at a given time (the client passes its own clock's). */
+export function readWebhook(input: ParseWebhookInput, now: number): ParsedWebhook {
   const { gateway } = input;
   if (!isGatewayId(gateway)) {
     throw new KlingValidationError([
       { path: ['gateway'], message: `must be one of ${GATEWAY_IDS.join(', ')}` },
     ]);
   }
+  const expected = input.expected === undefined ? undefined : expectedTaskId(input.expected, gateway);
   const adapter = ADAPTERS[gateway];
   if (adapter.parseWebhook === undefined) {
     throw new KlingUnsupportedError(
@@ -75,26 +95,104 @@ export function parseWebhook(input: ParseWebhookInput): ParsedWebhook {
     adapter.verifyWebhook(bytes, headerLookup(input.headers), apiKey);
     verified = true;
   }
+  const text = new TextDecoder().decode(bytes);
+  // JSON.parse builds any depth without recursion, but spends ~1 s on a megabyte of `[`, and what walks
+  // the value later (JSON.stringify, a logger) recurses: a body nested deeper than any callback is
+  // refused before it is parsed (anyone can post an unsigned one).
+  if (nestsDeeperThan(text, MAX_WEBHOOK_DEPTH)) {
+    throw new KlingWebhookError(
+      `${gateway}: the callback body nests deeper than ${MAX_WEBHOOK_DEPTH} levels`,
+    );
+  }
   let body: unknown;
   try {
-    body = JSON.parse(new TextDecoder().decode(bytes));
+    body = JSON.parse(text);
   } catch (error) {
     throw new KlingWebhookError(`${gateway}: the callback body is not JSON`, { cause: error });
   }
+  let parsed: { task: Task; event?: string };
   try {
-    const { task, event } = adapter.parseWebhook(body, {
-      now: Date.now(),
+    parsed = adapter.parseWebhook(body, {
+      now,
       ...(input.statusMap === undefined ? {} : { statusMap: input.statusMap }),
     });
-    return { task, verified, ...(event === undefined ? {} : { event }) };
   } catch (error) {
-    if (KlingResponseError.is(error)) {
+    // A body that is not a task, or one the reader cannot take (a RangeError: a stack overflow in a
+    // walker, an out-of-range date), is a callback refused, never an untyped error.
+    if (KlingResponseError.is(error) || error instanceof RangeError) {
       throw new KlingWebhookError(`${gateway}: the callback is not a task (${error.message})`, {
         cause: error,
       });
     }
     throw error;
   }
+  const { task, event } = parsed;
+  if (expected !== undefined && task.id !== expected) {
+    throw new KlingWebhookError(
+      `${gateway}: the callback is for task ${quoted(task.id)}, not the expected ${quoted(expected)}`,
+    );
+  }
+  return { task, verified, ...(event === undefined ? {} : { event }) };
+}
+
+/** The task id `expected` names; a malformed one, or a handle of another gateway, is a validation error. */
+export function expectedTaskId(expected: unknown, gateway: GatewayId): string {
+  const fail = (path: string[], message: string): never => {
+    throw new KlingValidationError([{ path: ['expected', ...path], message }]);
+  };
+  if (typeof expected === 'string') {
+    if (expected.trim() === '') fail([], 'must be a task id or handle, not empty');
+    return expected;
+  }
+  if (typeof expected !== 'object' || expected === null) {
+    return fail([], 'must be the task id or handle this callback URL was registered for');
+  }
+  const { gateway: owner, id } = expected as { gateway?: unknown; id?: unknown };
+  if (typeof id !== 'string' || id.trim() === '') fail(['id'], 'must be a task id');
+  if (owner !== gateway) fail(['gateway'], `the handle is for ${String(owner)}, not ${gateway}`);
+  return id as string;
+}
+
+/**
+ * The task the API read back for a confirmed callback: its id must be the one asked for (a reply for
+ * another task is a gateway fault, a `KlingResponseError`, never the answer).
+ */
+export function confirmedTask(gateway: GatewayId, askedFor: string, task: Task): Task {
+  if (task.id !== askedFor) {
+    throw new KlingResponseError(
+      gateway,
+      `${gateway}: asked for task ${quoted(askedFor)}, the API answered for task ${quoted(task.id)}`,
+    );
+  }
+  return task;
+}
+
+/** A task id for a message: JSON-quoted (control characters escaped) and cut to 80 characters. */
+function quoted(id: string): string {
+  const text = JSON.stringify(id);
+  return text.length > 80 ? `${text.slice(0, 79)}…"` : text;
+}
+
+/**
+ * Whether the arrays and objects of JSON text nest deeper than `max` (brackets inside strings do not
+ * count). One pass, stopping at the first level too deep.
+ */
+function nestsDeeperThan(text: string, max: number): boolean {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      // Skip the string: to the next quote not escaped by a backslash.
+      for (i++; i < text.length; i++) {
+        const d = text.charCodeAt(i);
+        if (d === 0x5c) i++;
+        else if (d === 0x22) break;
+      }
+    } else if (c === 0x5b || c === 0x7b) {
+      if (++depth > max) return true;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return false;
 }
 
 function rawBytes(rawBody: unknown): Uint8Array {

@@ -4,8 +4,11 @@
  * here independently of the adapter; EvoLink and API in One unsigned; Modellix none.
  */
 import { createHash, createHmac } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { readWebhook } from '../../src/client/webhooks.js';
+import { ADAPTERS } from '../../src/gateways/index.js';
 import {
+  type ExpectedTask,
   KlingUnsupportedError,
   KlingValidationError,
   KlingWebhookError,
@@ -186,5 +189,153 @@ describe('input', () => {
       parseWebhook({ gateway: 'kling' as ParseWebhookInput['gateway'], rawBody: '{}', headers: {} }),
     );
     expect(KlingValidationError.is(unknown)).toBe(true);
+  });
+});
+
+describe('hostile depth (issue 10 item 11): any depth is a KlingWebhookError, never a RangeError', () => {
+  const deepArray = (n: number) => `${'['.repeat(n)}${']'.repeat(n)}`;
+  const deepObject = (n: number, key = 'a') => `${`{"${key}":`.repeat(n)}1${'}'.repeat(n)}`;
+  const bodies: [string, string][] = [
+    ["'['.repeat(1e6) (not JSON)", '['.repeat(1e6)],
+    ['{"a":×1e6 (over the size limit)', '{"a":'.repeat(1e6)],
+    // Closed and under 1 MB: JSON.parse builds them, and a recursive walker would overflow.
+    ['[…] 500,000 deep', deepArray(500_000)],
+    ['{"a":…} 100,000 deep', deepObject(100_000)],
+    ['{"data":…} 100,000 deep', deepObject(100_000, 'data')],
+    [
+      'a task whose results nest 100,000 deep',
+      `{"id":"t1","status":"completed","results":${deepArray(100_000)}}`,
+    ],
+    [
+      'a task whose error nests 100,000 deep (read fine, handed out un-walkable)',
+      `{"id":"t1","status":"failed","error":${deepObject(100_000)},"data":{"task_id":"t1","status":"FAILED"}}`,
+    ],
+    ['65 levels', `{"id":"t1","status":"processing","x":${deepArray(64)}}`],
+    [
+      'an escaped quote does not end a string early',
+      `{"id":"t1","status":"processing","x":"\\"]]]]","y":${deepArray(64)}}`,
+    ],
+  ];
+  const cases = (['evolink', 'apiinone', 'apiframe'] as const).flatMap((gateway) =>
+    bodies.map(([name, body]) => [gateway, name, body] as const),
+  );
+  it.each(cases)('%s: %s', (gateway, _, body) => {
+    for (const rawBody of [body, new TextEncoder().encode(body)]) {
+      const error = thrown(() =>
+        parseWebhook({
+          gateway,
+          rawBody,
+          headers: { 'x-webhook-signature': sign(rawBody) }, // apiframe: past the signature check
+          apiKey: KEY,
+        }),
+      );
+      expect(error).not.toBeInstanceOf(RangeError);
+      expect(KlingWebhookError.is(error)).toBe(true);
+      expect((error as Error).message).toMatch(/nests deeper than 64 levels|not JSON|larger than/);
+    }
+  });
+
+  it('64 levels are read (the limit is not off by one)', () => {
+    // Brackets inside strings, at the deepest level, do not count.
+    const body = `{"id":"t1","status":"processing","x":${'['.repeat(63)}"[[{{\\"[{"${']'.repeat(63)}}`;
+    expect(parseWebhook({ gateway: 'evolink', rawBody: body, headers: {} }).task.id).toBe('t1');
+  });
+
+  it('a RangeError inside a gateway reader is refused as a KlingWebhookError, the cause kept', () => {
+    const overflow = new RangeError('Maximum call stack size exceeded');
+    const spy = vi.spyOn(ADAPTERS.evolink, 'parseWebhook').mockImplementation(() => {
+      throw overflow;
+    });
+    try {
+      const error = thrown(() => parseWebhook({ gateway: 'evolink', rawBody: '{"id":"t"}', headers: {} }));
+      expect(KlingWebhookError.is(error) && error.cause).toBe(overflow);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+});
+
+describe('expected (issue 10 item 16): a callback for another task is refused', () => {
+  const evolinkBody = (id: string) =>
+    JSON.stringify({ id, status: 'completed', results: ['https://cdn.example.com/v.mp4'] });
+
+  it('accepts the expected task, by id or by handle', () => {
+    const handle = { gateway: 'evolink' as const, id: 'task-A' };
+    for (const expected of ['task-A', handle]) {
+      expect(
+        parseWebhook({ gateway: 'evolink', rawBody: evolinkBody('task-A'), headers: {}, expected }).task.id,
+      ).toBe('task-A');
+    }
+  });
+
+  it('refuses an unsigned callback naming another task, whatever the body says', () => {
+    const error = thrown(() =>
+      parseWebhook({ gateway: 'evolink', rawBody: evolinkBody('task-B'), headers: {}, expected: 'task-A' }),
+    );
+    expect(KlingWebhookError.is(error)).toBe(true);
+    expect((error as Error).message).toBe(
+      'evolink: the callback is for task "task-B", not the expected "task-A"',
+    );
+    const aio = JSON.stringify({ data: { task_id: 'task-B', status: 'COMPLETED' } });
+    expect(
+      KlingWebhookError.is(
+        thrown(() => parseWebhook({ gateway: 'apiinone', rawBody: aio, headers: {}, expected: 'task-A' })),
+      ),
+    ).toBe(true);
+  });
+
+  it('refuses a signed apiframe delivery replayed to another job’s URL (the signature covers no URL)', () => {
+    const body = raw('webhook-completed'); // job a1b2c3d4-…
+    const input = { gateway: 'apiframe' as const, rawBody: body, apiKey: KEY };
+    const headers = { 'x-webhook-signature': `sha256=${sign(body)}` };
+    expect(parseWebhook({ ...input, headers }).verified).toBe(true);
+    const error = thrown(() => parseWebhook({ ...input, headers, expected: 'another-job' }));
+    expect(KlingWebhookError.is(error)).toBe(true);
+  });
+
+  it('quotes an attacker’s id in the message: control characters escaped, cut short', () => {
+    const id = `\u001b]0;pwned\u0007${'x'.repeat(500)}`;
+    const message = (
+      thrown(() =>
+        parseWebhook({ gateway: 'evolink', rawBody: evolinkBody(id), headers: {}, expected: 'A' }),
+      ) as Error
+    ).message;
+    expect([...message].some((ch) => (ch.codePointAt(0) ?? 0) < 0x20)).toBe(false);
+    expect(message).toContain('\\u001b]0;pwned\\u0007');
+    expect(message.length).toBeLessThan(200);
+  });
+
+  it.each([
+    ['an empty id', '', ['expected']],
+    ['a blank id', '  ', ['expected']],
+    ['a number', 42, ['expected']],
+    ['null', null, ['expected']],
+    ['a handle without an id', { gateway: 'evolink' }, ['expected', 'id']],
+    ['a handle of another gateway', { gateway: 'apiframe', id: 'task-A' }, ['expected', 'gateway']],
+  ])('refuses %s as expected with a KlingValidationError, before anything else', (_, expected, path) => {
+    const error = thrown(() =>
+      parseWebhook({
+        gateway: 'evolink',
+        rawBody: 'not even json',
+        headers: {},
+        expected: expected as ExpectedTask,
+      }),
+    );
+    expect(KlingValidationError.is(error) && error.issues.map((i) => i.path)).toEqual([path]);
+  });
+});
+
+describe('time', () => {
+  it('reads the callback at the given time (the client passes its own clock)', () => {
+    const created = Date.parse('2026-11-22T12:00:00Z');
+    const body = JSON.stringify({
+      id: 't1',
+      status: 'processing',
+      created: created / 1000,
+      task_info: { estimated_time: 100 },
+    });
+    const at = (now: number) => readWebhook({ gateway: 'evolink', rawBody: body, headers: {} }, now).task;
+    expect(at(created + 30_000).etaSeconds).toBe(70);
+    expect(at(created + 90_000).etaSeconds).toBe(10);
   });
 });

@@ -7,8 +7,16 @@ import { once } from 'node:events';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { KlingClient, KlingWebhookError, parseWebhook } from '../../src/index.js';
+import { ADAPTERS } from '../../src/gateways/index.js';
+import {
+  KlingClient,
+  KlingResponseError,
+  KlingValidationError,
+  KlingWebhookError,
+  parseWebhook,
+} from '../../src/index.js';
 import { type RunningSimulator, startGatewaySimulator } from '../../src/testing/index.js';
+import { VirtualClock } from '../helpers/virtual-clock.js';
 
 interface Delivery {
   url: string;
@@ -163,6 +171,155 @@ describe('trust', () => {
     } finally {
       await c.close();
       await held.close();
+    }
+  });
+});
+
+/** Status reads the simulator has answered so far. */
+const statusReads = () => sim.stats.requests.filter((r) => r.op === 'status').length;
+
+describe('expected (issue 10 item 16): a receiver for job A is not fooled by a callback for job B', () => {
+  it.each(Object.entries(signed) as ['apiframe' | 'evolink' | 'apiinone', boolean][])(
+    '%s: B’s real delivery, posted to A’s URL, is refused with expected: A (nothing read); A’s own is confirmed',
+    async (gateway) => {
+      const apiKey = `sk-${gateway}-expected`;
+      const c = new KlingClient({ gateway, apiKey, baseUrl: sim.url, clock: sim.clientClock });
+      const arrivedA = nextDelivery(`/hooks/${gateway}/job-a`);
+      const handleA = await c.submit({
+        prompt: 'job A',
+        callbackUrl: `https://hooks.example.com/hooks/${gateway}/job-a`,
+      });
+      const deliveryA = await arrivedA;
+      const arrivedB = nextDelivery(`/hooks/${gateway}/job-b`);
+      const handleB = await c.submit({
+        prompt: 'job B',
+        callbackUrl: `https://hooks.example.com/hooks/${gateway}/job-b`,
+      });
+      const deliveryB = await arrivedB;
+      const forB = { rawBody: deliveryB.body, headers: deliveryB.headers };
+
+      // Without expected, B's callback at A's URL confirms B's task: the receiver would mark A done.
+      expect((await c.confirmWebhook(forB)).id).toBe(handleB.id);
+
+      const reads = statusReads();
+      for (const expected of [handleA, handleA.id, { gateway, id: handleA.id }]) {
+        const error = await c.confirmWebhook({ ...forB, expected }).catch((e: unknown) => e);
+        expect(KlingWebhookError.is(error)).toBe(true);
+        expect((error as Error).message).toContain(handleA.id);
+        expect((error as Error).message).toContain(handleB.id);
+        expect(() => parseWebhook({ gateway, ...forB, apiKey, expected })).toThrow(KlingWebhookError);
+      }
+      expect(statusReads()).toBe(reads); // refused before reading anything
+
+      const confirmed = await c.confirmWebhook({
+        rawBody: deliveryA.body,
+        headers: deliveryA.headers,
+        expected: handleA,
+      });
+      expect(confirmed.id).toBe(handleA.id);
+      await c.close();
+    },
+  );
+
+  it('a handle of another gateway, or an empty id, is a KlingValidationError before anything is read', async () => {
+    const c = new KlingClient({
+      gateway: 'evolink',
+      apiKey: 'sk-evo',
+      baseUrl: sim.url,
+      clock: sim.clientClock,
+    });
+    const reads = statusReads();
+    const body = JSON.stringify({ id: 'x', status: 'processing' });
+    for (const expected of ['', { gateway: 'apiframe' as const, id: 'x' }]) {
+      await expect(c.confirmWebhook({ rawBody: body, headers: {}, expected })).rejects.toSatisfy(
+        KlingValidationError.is,
+      );
+    }
+    expect(statusReads()).toBe(reads);
+    await c.close();
+  });
+
+  it('the API answering for another task is a KlingResponseError, never the confirmed task', async () => {
+    const held = await startGatewaySimulator({ seed: 13, hold: true });
+    const honest = new KlingClient({
+      gateway: 'evolink',
+      apiKey: 'sk-evo',
+      baseUrl: held.url,
+      clock: held.clientClock,
+    });
+    const handle = await honest.submit({ prompt: 'a fox' });
+    // A gateway (or a proxy in front of it) that answers the status read with another task's id.
+    const lying = new KlingClient({
+      gateway: 'evolink',
+      apiKey: 'sk-evo',
+      baseUrl: held.url,
+      clock: held.clientClock,
+      fetch: async (url, init) => {
+        const reply = await globalThis.fetch(url, init);
+        const text = (await reply.text()).replaceAll(handle.id, 'task-of-someone-else');
+        return new Response(text, { status: reply.status, headers: reply.headers });
+      },
+    });
+    try {
+      const callback = JSON.stringify({
+        id: handle.id,
+        object: 'video.generation.task',
+        status: 'processing',
+      });
+      for (const expected of [undefined, handle]) {
+        const error = await lying
+          .confirmWebhook({ rawBody: callback, headers: {}, ...(expected ? { expected } : {}) })
+          .catch((e: unknown) => e);
+        expect(KlingResponseError.is(error)).toBe(true);
+        expect((error as Error).message).toContain('task-of-someone-else');
+      }
+      expect((await honest.confirmWebhook({ rawBody: callback, headers: {}, expected: handle })).id).toBe(
+        handle.id,
+      );
+    } finally {
+      await Promise.all([honest.close(), lying.close()]);
+      await held.close();
+    }
+  });
+});
+
+describe('hostile callbacks through confirmWebhook', () => {
+  it.each([
+    ['a million [ (not JSON)', '['.repeat(1e6)],
+    ['500,000 levels, closed', `${'['.repeat(5e5)}${']'.repeat(5e5)}`],
+    ['{"a": 100,000 levels, closed', `${'{"a":'.repeat(1e5)}1${'}'.repeat(1e5)}`],
+  ])('%s is a KlingWebhookError, and nothing is read', async (_, body) => {
+    const c = new KlingClient({
+      gateway: 'evolink',
+      apiKey: 'sk-evo',
+      baseUrl: sim.url,
+      clock: sim.clientClock,
+    });
+    const reads = statusReads();
+    const error = await c.confirmWebhook({ rawBody: body, headers: {} }).catch((e: unknown) => e);
+    expect(error).not.toBeInstanceOf(RangeError);
+    expect(KlingWebhookError.is(error)).toBe(true);
+    expect(statusReads()).toBe(reads);
+    await c.close();
+  });
+
+  it('reads the callback on the client’s clock, not Date.now()', async () => {
+    const clock = new VirtualClock(Date.parse('2031-03-04T05:06:07Z'));
+    const c = new KlingClient({ gateway: 'evolink', apiKey: 'sk-evo', baseUrl: sim.url, clock });
+    const handle = await c.submit({ prompt: 'a fox' });
+    const seen: number[] = [];
+    const original = ADAPTERS.evolink.parseWebhook;
+    const spy = vi.spyOn(ADAPTERS.evolink, 'parseWebhook').mockImplementation((body, context) => {
+      seen.push(context.now);
+      return original?.(body, context) as ReturnType<NonNullable<typeof original>>;
+    });
+    try {
+      const body = JSON.stringify({ id: handle.id, object: 'video.generation.task', status: 'processing' });
+      await c.confirmWebhook({ rawBody: body, headers: {}, expected: handle });
+      expect(seen).toEqual([clock.now()]);
+    } finally {
+      spy.mockRestore();
+      await c.close();
     }
   });
 });
