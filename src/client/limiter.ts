@@ -3,6 +3,7 @@ import { KlingTimeoutError } from '../errors.js';
 /** One call waiting for a slot; `wake` is `LEFT` once it has left the queue (aborted or timed out). */
 interface Waiter {
   wake: () => void;
+  leave: (reason: unknown) => void;
 }
 
 /**
@@ -15,6 +16,8 @@ export class Limiter {
   // A queue with a moving head: `shift()` on an array of 10,000 waiters copies the rest every time.
   #queue: Waiter[] = [];
   #head = 0;
+  /** The queued calls of each signal, and the one listener that lets them all leave. */
+  readonly #watched = new Map<AbortSignal, { waiters: Set<Waiter>; onAbort: () => void }>();
 
   constructor(
     private readonly max: number,
@@ -53,37 +56,61 @@ export class Limiter {
         return;
       }
       let timer: ReturnType<typeof setTimeout> | undefined;
-      const cleanup = () => {
-        if (timer !== undefined) clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-      };
       const waiter: Waiter = {
         wake: () => {
-          cleanup();
+          if (timer !== undefined) clearTimeout(timer);
+          if (signal !== undefined) this.#unwatch(signal, waiter);
           resolve();
         },
+        leave: (reason) => {
+          waiter.wake = LEFT;
+          if (timer !== undefined) clearTimeout(timer);
+          reject(reason);
+        },
       };
-      const leave = (reason: unknown) => {
-        waiter.wake = LEFT;
-        cleanup();
-        reject(reason);
-      };
-      const onAbort = () => leave(signal?.reason);
-      signal?.addEventListener('abort', onAbort, { once: true });
+      if (signal !== undefined) this.#watch(signal, waiter);
       if (timeoutMs !== undefined && timeoutMs < 2 ** 31) {
-        timer = setTimeout(
-          () =>
-            leave(
-              new KlingTimeoutError(
-                `${this.label}: no connection slot came free within ${timeoutMs} ms (${this.max} in flight); the request was not sent`,
-                { taskState: 'not-created' },
-              ),
+        timer = setTimeout(() => {
+          if (signal !== undefined) this.#unwatch(signal, waiter);
+          waiter.leave(
+            new KlingTimeoutError(
+              `${this.label}: no connection slot came free within ${timeoutMs} ms (${this.max} in flight); the request was not sent`,
+              { taskState: 'not-created' },
             ),
-          timeoutMs,
-        );
+          );
+        }, timeoutMs);
       }
       this.#queue.push(waiter);
     });
+  }
+
+  /**
+   * One abort listener per signal, however many queued calls share it: Node's `addEventListener` looks
+   * for a duplicate among the listeners already there, so 10,000 on one signal cost O(n²).
+   */
+  #watch(signal: AbortSignal, waiter: Waiter): void {
+    let watched = this.#watched.get(signal);
+    if (watched === undefined) {
+      const waiters = new Set<Waiter>();
+      const onAbort = () => {
+        this.#watched.delete(signal);
+        for (const w of waiters) w.leave(signal.reason);
+      };
+      watched = { waiters, onAbort };
+      this.#watched.set(signal, watched);
+      signal.addEventListener('abort', onAbort, { once: true });
+    }
+    watched.waiters.add(waiter);
+  }
+
+  #unwatch(signal: AbortSignal, waiter: Waiter): void {
+    const watched = this.#watched.get(signal);
+    if (watched === undefined) return;
+    watched.waiters.delete(waiter);
+    if (watched.waiters.size === 0) {
+      this.#watched.delete(signal);
+      signal.removeEventListener('abort', watched.onAbort);
+    }
   }
 
   #next(): void {
@@ -107,4 +134,4 @@ export class Limiter {
 }
 
 function LEFT(): void {}
-const GONE: Waiter = { wake: LEFT };
+const GONE: Waiter = { wake: LEFT, leave: LEFT };

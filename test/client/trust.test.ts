@@ -30,7 +30,6 @@ import { VirtualClock } from '../helpers/virtual-clock.js';
 
 const KEY = 'sk-trust-secret-424242';
 const prompt = 'a lighthouse in a storm';
-const apiframeCreated = json(202, { jobId: 'job-1', status: 'QUEUED' });
 const evolinkCreated = json(200, { id: 'task-unified-1', status: 'pending' });
 
 function client(gateway: 'apiframe' | 'evolink', steps: Step[] | ((c: unknown, i: number) => Step)) {
@@ -100,8 +99,7 @@ describe('a submit is judged by its whole attempt history (item 1)', () => {
   });
 
   it('classifies each attempt, and the submit from all of them (pure)', () => {
-    const api = (status: number) =>
-      KlingApiError.from('x', { gateway: 'evolink', status }) as KlingApiError;
+    const api = (status: number) => KlingApiError.from('x', { gateway: 'evolink', status }) as KlingApiError;
     const refused = new KlingConnectionError('refused', { code: 'ECONNREFUSED' });
     const resetError = new KlingConnectionError('reset', { code: 'ECONNRESET' });
     expect(attemptTaskState(refused, false)).toBe('not-created');
@@ -189,7 +187,9 @@ describe('a wait always looks once before its deadline (item 5)', () => {
   });
 
   it('a deadline that passes while the task renders reports the status it saw', async () => {
-    const { client: evolink, calls } = client('evolink', [json(200, { id: 'task-unified-1', status: 'processing' })]);
+    const { client: evolink, calls } = client('evolink', [
+      json(200, { id: 'task-unified-1', status: 'processing' }),
+    ]);
     const handle = evolink.resume({
       v: 1,
       gateway: 'evolink',
@@ -254,7 +254,14 @@ describe('every computed delay is finite and within the poll policy (item 6)', (
           const delay = nextPollDelay({
             gateway: 'evolink',
             elapsedMs,
-            last: { id: 'x', gateway: 'evolink', status: 'running', raw: {}, etaSeconds: eta, progress } as Task,
+            last: {
+              id: 'x',
+              gateway: 'evolink',
+              status: 'running',
+              raw: {},
+              etaSeconds: eta,
+              progress,
+            } as Task,
           });
           expect(Number.isFinite(delay)).toBe(true);
           expect(delay).toBeGreaterThanOrEqual(3_500);
@@ -347,7 +354,10 @@ describe('a queued call leaves the queue on abort or deadline (item 8)', () => {
       maxRetries: 0,
     });
     const stop = new AbortController();
-    const reads = [evolink.getTask('a', { signal: stop.signal }), evolink.getTask('b', { signal: stop.signal })];
+    const reads = [
+      evolink.getTask('a', { signal: stop.signal }),
+      evolink.getTask('b', { signal: stop.signal }),
+    ];
     const controller = new AbortController();
     const reason = new Error('user cancelled');
     const submit = evolink.submit({ prompt }, { signal: controller.signal });
@@ -410,7 +420,11 @@ describe('a queued call leaves the queue on abort or deadline (item 8)', () => {
 
 describe('replies for another task and bad ids (item 9)', () => {
   it('a status reply naming another task is a KlingResponseError, and never ends a wait as success', async () => {
-    const other = json(200, { id: 'task-unified-OTHER', status: 'completed', results: ['https://cdn.test/x.mp4'] });
+    const other = json(200, {
+      id: 'task-unified-OTHER',
+      status: 'completed',
+      results: ['https://cdn.test/x.mp4'],
+    });
     const { client: evolink } = client('evolink', [other]);
     expect(KlingResponseError.is(await rejection(evolink.getTask('task-unified-1')))).toBe(true);
     const error = await rejection(evolink.wait('task-unified-1', { timeoutMs: 60_000 }));
