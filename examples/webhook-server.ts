@@ -1,13 +1,17 @@
 // npx tsx examples/webhook-server.ts
 //
-// A webhook receiver on node:http. It reads each callback with parseWebhook (apiframe's signature must
-// match, or it answers 401), answers 200 at once, and, for a gateway that does not sign its callbacks
-// (EvoLink, API in One), trusts only what confirmWebhook reads back from the API.
+// A webhook receiver on node:http. Each job gets its own callback URL (a random token in the path), so
+// the receiver knows which task a callback may be for and passes it as `expected`: a callback naming
+// any other task is refused. It reads each callback with parseWebhook (apiframe's signature must match,
+// or it answers 401), answers 200 at once, for a gateway that does not sign its callbacks (EvoLink,
+// API in One) trusts only what confirmWebhook reads back from the API, and acts once per task (a
+// captured apiframe delivery verifies forever: its signature carries no timestamp).
 //
 // With no key: starts the gateway simulator in-process, which delivers its callbacks to this server
 // (deliverCallbacksTo), generates one video on apiframe (or KLING_GATEWAY), and exits once the callback
 // is handled. With KLING_GATEWAY, that gateway's key and PUBLIC_URL (the https address that reaches
 // this server, e.g. a tunnel) set, it submits one real task (this costs money) and waits for its callback.
+import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -20,6 +24,7 @@ import {
   KlingWebhookError,
   parseWebhook,
   type Task,
+  type TaskHandle,
 } from 'kling-sdk';
 
 const PATH = '/kling/webhook';
@@ -47,12 +52,18 @@ async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
 
 let client: KlingClient;
 let finished: (task: Task) => void = () => {};
+/** Each job's callback token → its handle (a promise: a callback may beat submit's reply). */
+const jobs = new Map<string, Promise<TaskHandle>>();
+/** Tasks whose final state was acted on: a gateway's retry or a replayed delivery does nothing twice. */
+const handled = new Set<string>();
 const done = new Promise<Task>((resolve) => {
   finished = resolve;
 });
 
 const server = createServer(async (req, res) => {
-  if (req.method !== 'POST' || req.url?.split('?')[0] !== PATH) {
+  const [path = '', token = ''] = (req.url?.split('?')[0] ?? '').split(/\/(?=[^/]*$)/);
+  const job = jobs.get(token);
+  if (req.method !== 'POST' || path !== PATH || job === undefined) {
     res.writeHead(404).end();
     return;
   }
@@ -61,10 +72,15 @@ const server = createServer(async (req, res) => {
     res.writeHead(413).end();
     return;
   }
+  const expected = await job.catch(() => undefined);
+  if (expected === undefined) {
+    res.writeHead(404).end(); // the submit failed: no task to expect
+    return;
+  }
   let parsed: ReturnType<typeof parseWebhook>;
   try {
-    // apiframe signs with the key the task was created with.
-    parsed = parseWebhook({ gateway, rawBody, headers: req.headers, apiKey: apiKey ?? 'demo-key' });
+    // apiframe signs with the key the task was created with; `expected` refuses another task's callback.
+    parsed = parseWebhook({ gateway, rawBody, headers: req.headers, apiKey: apiKey ?? 'demo-key', expected });
   } catch (error) {
     // A forged or garbled callback: refuse it, and never act on it.
     const status = KlingWebhookError.is(error) ? 401 : 400;
@@ -79,8 +95,15 @@ const server = createServer(async (req, res) => {
   if (task.status === 'queued' || task.status === 'running') return;
   try {
     // Unsigned callbacks prove nothing: re-read the task from the API before trusting it.
-    const trusted = verified ? task : await client.confirmWebhook({ rawBody, headers: req.headers });
+    const trusted = verified
+      ? task
+      : await client.confirmWebhook({ rawBody, headers: req.headers, expected });
     if (!verified) console.log(`confirmed from the API: ${trusted.status}`);
+    if (trusted.status === 'queued' || trusted.status === 'running') return; // forged, or early
+    // Dedupe on the trusted final state, never on what an unverified body claims (a forger could
+    // otherwise mark the task seen and have the real callback dropped).
+    if (handled.has(trusted.id)) return;
+    handled.add(trusted.id);
     finished(trusted);
   } catch (error) {
     console.error('could not confirm the callback:', KlingError.is(error) ? error.message : error);
@@ -112,7 +135,14 @@ if (live) {
 }
 
 try {
-  const handle = await client.submit({ prompt: 'A heron lifting off a misty lake at dawn', callbackUrl });
+  // One URL per job: the token tells the receiver which task to expect there.
+  const token = randomUUID();
+  const submitted = client.submit({
+    prompt: 'A heron lifting off a misty lake at dawn',
+    callbackUrl: `${callbackUrl}/${token}`,
+  });
+  jobs.set(token, submitted);
+  const handle = await submitted;
   console.log(`submitted ${handle.id}; waiting for the callback…`);
   const task = await done;
   console.log(task.status === 'succeeded' ? `video: ${task.videos[0].url}` : `task ${task.status}`);
