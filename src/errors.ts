@@ -197,6 +197,26 @@ export class KlingConnectionError extends KlingError {
   }
 }
 
+/**
+ * A local file could not be written (a download's destination: no such directory, a directory, no
+ * permission, a full disk, a file too large). Not a network failure: the video is still there to
+ * download again, to another path.
+ */
+export class KlingFileError extends KlingError {
+  static override readonly kind: string = 'KlingFileError';
+  static override readonly is: (value: unknown) => value is KlingFileError = brandCheck('KlingFileError');
+  /** The path the SDK was asked to write. */
+  readonly path: string;
+  /** The system error code (`ENOENT`, `EISDIR`, `EACCES`, `ENOSPC`, `EFBIG`...), when known. */
+  readonly code?: string;
+
+  constructor(path: string, message: string, options: ErrorOptions & { code?: string } = {}) {
+    super(message, options);
+    this.path = path;
+    if (options.code !== undefined) this.code = options.code;
+  }
+}
+
 /** A request or a wait ran past its deadline. `lastTask` is the last status seen by `wait`. */
 export class KlingTimeoutError extends KlingError {
   static override readonly kind: string = 'KlingTimeoutError';

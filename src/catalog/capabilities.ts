@@ -21,6 +21,30 @@ export type FieldSupport =
   | { support: 'only-with'; field: keyof VideoRequest; why: string }
   | { support: 'only-without'; field: keyof VideoRequest; why: string };
 
+/** An image type, as its first bytes (magic bytes) tell it. */
+export type ImageType = 'image/png' | 'image/jpeg' | 'image/webp' | 'image/gif';
+
+/**
+ * What a local image (a file or bytes the SDK uploads) must be for this gateway's Kling 3.0 frames and
+ * references, as the vendor documents it: checked on the file's own bytes before any upload.
+ */
+export interface ImageRules {
+  /** Accepted types, by magic bytes. JPEG and PNG unless the vendor documents more. */
+  types: readonly ImageType[];
+  /** Largest file, in bytes. */
+  maxBytes: number;
+  /** Smallest width and height, in pixels (where documented). */
+  minSide?: number;
+  /** Narrowest and widest width ÷ height (where documented). */
+  aspect?: { min: number; max: number };
+  /** Where the rule comes from (research/ and seeds/ under /work/shared). */
+  source: string;
+}
+
+/** The SDK's own ceiling where a vendor documents no size: what the client reads into memory. */
+const UNDOCUMENTED_MAX_BYTES = 100 * 1024 * 1024;
+const JPEG_PNG: readonly ImageType[] = ['image/jpeg', 'image/png'];
+
 export interface GatewayCapabilities {
   modes: readonly Mode[];
   multiShot: readonly ('customize' | 'intelligence')[];
@@ -33,6 +57,12 @@ export interface GatewayCapabilities {
   uploads: boolean;
   /** What the gateway assumes when a field is omitted; the SDK always sends its own value instead. */
   vendorDefaults: { mode: string; sound: boolean | string; duration: number; source: string };
+  /**
+   * What a local image must be. The official Kling API, when it is added, documents the same as
+   * EvoLink: JPG/JPEG/PNG, ≤ 10 MB, width and height ≥ 300 px, aspect 1:2.5–2.5:1
+   * (research/gateways-kling-official-fal-replicate.md).
+   */
+  images: ImageRules;
 }
 
 const yes = { support: 'yes' } as const;
@@ -57,6 +87,12 @@ export const CAPABILITIES: Readonly<Record<GatewayId, GatewayCapabilities>> = {
     idempotencyKey: false,
     uploads: false,
     vendorDefaults: { mode: 'std', sound: true, duration: 5, source: 'seeds/001_c760ae7395079c8c.txt' },
+    // No upload API, so no local image reaches it; nothing documented about image URLs either.
+    images: {
+      types: JPEG_PNG,
+      maxBytes: UNDOCUMENTED_MAX_BYTES,
+      source: 'seeds/000_9c24d19da446aabc.txt, seeds/001_c760ae7395079c8c.txt (no image limits stated)',
+    },
   },
   apiframe: {
     modes: ['std', 'pro', '4k'],
@@ -80,6 +116,14 @@ export const CAPABILITIES: Readonly<Record<GatewayId, GatewayCapabilities>> = {
       sound: true,
       duration: 5,
       source: 'seeds/004_1c68a2e2be57eaaa.txt',
+    },
+    // The start frame is a "URL of an image to use as the first frame"; `POST /v2/uploads` takes
+    // images, videos and audio. No format, size or pixel limit is documented for kling-3.0 frames.
+    images: {
+      types: JPEG_PNG,
+      maxBytes: UNDOCUMENTED_MAX_BYTES,
+      source:
+        'seeds/004_1c68a2e2be57eaaa.txt; research/gateways-apiinone-apiframe.md (uploads): no limits stated',
     },
   },
   evolink: {
@@ -108,6 +152,16 @@ export const CAPABILITIES: Readonly<Record<GatewayId, GatewayCapabilities>> = {
     idempotencyKey: false,
     uploads: true,
     vendorDefaults: { mode: '720p', sound: 'off', duration: 5, source: 'seeds/002_114c251b0c336bbd.txt' },
+    // Start and end frames: "JPG/JPEG/PNG, ≤ 10MB, width/height ≥ 300px, aspect ratio 1:2.5 ~ 2.5:1"
+    // (the file API itself takes up to 100 MB and more types; the video model refuses them).
+    images: {
+      types: JPEG_PNG,
+      maxBytes: 10 * 1024 * 1024,
+      minSide: 300,
+      aspect: { min: 1 / 2.5, max: 2.5 },
+      source:
+        'seeds/002_114c251b0c336bbd.txt ("Image requirements"); research/gateways-per-second.md A.3 (the start frame)',
+    },
   },
   modellix: {
     modes: ['std', 'pro'],
@@ -127,6 +181,14 @@ export const CAPABILITIES: Readonly<Record<GatewayId, GatewayCapabilities>> = {
     idempotencyKey: false,
     uploads: true,
     vendorDefaults: { mode: 'pro', sound: 'off', duration: 5, source: 'seeds/003_d70058caab910867.txt' },
+    // `images`: "Reference image URL or Base64 string". `POST /api/v1/media/files` takes PNG, JPEG and
+    // WebP up to 16 MiB (the vendor's CLI, src/lib/media-file.ts; src/testing/gateways/modellix.ts).
+    // No pixel limit is documented.
+    images: {
+      types: ['image/jpeg', 'image/png', 'image/webp'],
+      maxBytes: 16 * 1024 * 1024,
+      source: "research/gateways-per-second.md (Modellix media inputs); the vendor's CLI media-file.ts",
+    },
   },
 };
 

@@ -3,6 +3,7 @@ import {
   KlingBudgetError,
   KlingConnectionError,
   KlingError,
+  KlingFileError,
   KlingResponseError,
   KlingSubmitUncertainError,
   KlingTaskFailedError,
@@ -63,6 +64,7 @@ export function exitCodeFor(error: unknown): ExitCode {
   if (error instanceof Interrupted) return EXIT.interrupted;
   if (KlingValidationError.is(error) || KlingUnsupportedError.is(error)) return EXIT.usage;
   if (KlingBudgetError.is(error)) return EXIT.budget;
+  if (KlingFileError.is(error)) return EXIT.usage; // a local path the CLI cannot write
   if (KlingSubmitUncertainError.is(error)) return EXIT.submitUncertain;
   if (KlingError.is(error) && error.taskState === 'may-exist') return EXIT.submitUncertain;
   if (KlingTaskFailedError.is(error)) return EXIT.taskFailed;

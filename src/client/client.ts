@@ -46,11 +46,12 @@ import { createTransport, type FetchFunction, type HttpResponse, type Transport 
 import { type CostEstimate, estimateCost, type PricingOptions } from '../pricing/estimate.js';
 import { type ResolvedVideoRequest, validateForGateway } from '../request/index.js';
 import { checkBudget, type MaxCost } from './budget.js';
-import { type DownloadOptions, type DownloadResult, downloadVideo } from './download.js';
+import { type DownloadOptions, type DownloadResult, downloadVideo, isLoopbackOrigin } from './download.js';
 import { makeHandle, parseSavedHandle, type SavedHandle, type TaskHandle } from './handle.js';
 import { Limiter } from './limiter.js';
 import {
   findLocalMedia,
+  type ImageTarget,
   type PreparedFile,
   prepareAll,
   prepareFile,
@@ -441,12 +442,19 @@ export class KlingClient {
     return makeHandle(handle);
   }
 
+  /** What a local image must be for this gateway (type, size, pixels): `CAPABILITIES[gateway].images`. */
+  #imageTarget(): ImageTarget {
+    return { gateway: this.gateway, rules: CAPABILITIES[this.gateway].images };
+  }
+
   /** Streams the task's video to a temporary file and renames it to `path` once complete. */
   download(task: SucceededTask, path: string, options: DownloadOptions = {}): Promise<DownloadResult> {
     return this.#scrubbing(() =>
       downloadVideo(this.#transport, task, path, {
         timeoutMs: this.#timeoutMs,
         ...options,
+        // The simulator's videos are on loopback too; elsewhere private hosts need allowPrivateHosts.
+        loopbackClient: isLoopbackOrigin(this.baseUrl),
       }),
     );
   }
@@ -460,7 +468,7 @@ export class KlingClient {
   upload(file: string | Uint8Array, options: UploadOptions = {}): Promise<UploadResult> {
     return this.#scrubbing(async () => {
       this.#checkUploads('upload');
-      const prepared = await prepareFile(file, ['file'], options);
+      const prepared = await prepareFile(file, ['file'], this.#imageTarget(), options);
       return this.#uploadPrepared(prepared, options);
     });
   }
@@ -651,7 +659,7 @@ export class KlingClient {
     if (first === undefined) return request;
     try {
       this.#checkUploads(first.field);
-      const files = await prepareAll(media);
+      const files = await prepareAll(media, this.#imageTarget());
       // One at a time, in request order: a few images, and a failure stops the rest.
       const uploaded: UploadResult[] = [];
       for (const file of files) {

@@ -3,6 +3,7 @@ import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import type { GatewayId } from '../catalog/index.js';
 import { KlingConnectionError, KlingResponseError, KlingTimeoutError } from '../errors.js';
+import { findBlocked, guardedLookup, type LookupAll, resolvePublic } from './address.js';
 
 export interface HttpRequest {
   gateway: GatewayId;
@@ -36,11 +37,24 @@ export interface StreamResponse {
   cancel(): void;
 }
 
+/** A streaming GET (a download). */
+export interface StreamRequest extends Omit<HttpRequest, 'maxBodyBytes' | 'body' | 'method'> {
+  /**
+   * Connect only to public addresses (http/address.ts), resolving with `lookup`. On undici with the
+   * transport's own pool, the socket's own lookup checks and the socket connects to the checked address.
+   * Through an injected fetch or a caller's dispatcher (a proxy, a MockAgent), the SDK does not open the
+   * socket: the host is resolved and checked first, as well as can be (a failed lookup is left to the
+   * connection itself), and a DNS answer that changes before that connection is not caught.
+   * Absent: no check (the client's own base URL is loopback, or the caller opted in).
+   */
+  addressGuard?: { lookup: LookupAll } | undefined;
+}
+
 /** The one seam between the SDK and the network: undici by default, or a given `fetch`. */
 export interface Transport {
   send(request: HttpRequest): Promise<HttpResponse>;
   /** Opens a streaming GET (downloads); the deadline covers the headers, then each pause between chunks. */
-  stream(request: Omit<HttpRequest, 'maxBodyBytes' | 'body' | 'method'>): Promise<StreamResponse>;
+  stream(request: StreamRequest): Promise<StreamResponse>;
   close(): Promise<void>;
 }
 
@@ -243,19 +257,42 @@ class UndiciTransport implements Transport {
     });
   }
 
-  async stream(request: Omit<HttpRequest, 'maxBodyBytes' | 'body' | 'method'>): Promise<StreamResponse> {
-    const controller = linkedController(request.signal);
-    const response = await withDeadline(request, async (deadline) => {
-      const { undici, dispatcher } = await this.#get();
-      deadline.once('abort', () => controller.abort(deadline.reason));
-      return undici.request(request.url, {
-        method: 'GET',
-        headers: request.headers,
-        dispatcher,
-        signal: controller.signal,
-        bodyTimeout: request.timeoutMs,
+  async stream(request: StreamRequest): Promise<StreamResponse> {
+    const link = linkedController(request.signal);
+    const guard = request.addressGuard;
+    // A guarded download on our own pool gets an agent of its own whose sockets resolve through the
+    // address check: they connect to the very address that was checked. Closed with the body.
+    let own: Dispatcher | undefined;
+    const release = () => {
+      link.release();
+      own?.destroy().catch(() => {});
+      own = undefined;
+    };
+    let response: Dispatcher.ResponseData;
+    try {
+      response = await withDeadline(request, async (deadline) => {
+        deadline.once('abort', () => link.controller.abort(deadline.reason));
+        const { undici, dispatcher } = await this.#get();
+        let via = dispatcher;
+        if (guard !== undefined && this.#ownsDispatcher) {
+          own = new undici.Agent({ connections: 1, connect: { lookup: guardedLookup(guard.lookup) } });
+          via = own;
+        } else if (guard !== undefined) {
+          await checkBeforeConnect(request.url, guard.lookup, deadline);
+        }
+        return undici.request(request.url, {
+          method: 'GET',
+          headers: request.headers,
+          dispatcher: via,
+          signal: link.controller.signal,
+          ...streamTimeouts(request.timeoutMs),
+        });
       });
-    });
+    } catch (error) {
+      release();
+      throw findBlocked(error) ?? error;
+    }
+    response.body.once('close', release);
     return {
       status: response.statusCode,
       headers: headerReader(response.headers),
@@ -299,47 +336,105 @@ class FetchTransport implements Transport {
     });
   }
 
-  async stream(request: Omit<HttpRequest, 'maxBodyBytes' | 'body' | 'method'>): Promise<StreamResponse> {
-    const controller = linkedController(request.signal);
-    const response = await withDeadline(request, async (deadline) => {
-      deadline.once('abort', () => controller.abort(deadline.reason));
-      return this.fetchFn(
-        request.url,
-        this.#init({ method: 'GET', headers: request.headers }, controller.signal),
-      );
-    });
+  async stream(request: StreamRequest): Promise<StreamResponse> {
+    const link = linkedController(request.signal);
+    const { controller } = link;
+    const guard = request.addressGuard;
+    let response: Response;
+    try {
+      response = await withDeadline(request, async (deadline) => {
+        deadline.once('abort', () => controller.abort(deadline.reason));
+        // fetch opens its own socket: the host is checked here, before it (see StreamRequest).
+        if (guard !== undefined) await checkBeforeConnect(request.url, guard.lookup, deadline);
+        return this.fetchFn(
+          request.url,
+          this.#init({ method: 'GET', headers: request.headers }, controller.signal),
+        );
+      });
+    } catch (error) {
+      link.release();
+      throw findBlocked(error) ?? error;
+    }
     const body = response.body;
+    if (body === null) link.release();
     return {
       status: response.status,
       headers: response.headers,
       // fetch has no body timeout of its own: a stall longer than the deadline aborts the download.
-      body: body === null ? emptyChunks() : idleLimited(streamChunks(body), request.timeoutMs, controller),
-      cancel: () => controller.abort(),
+      body:
+        body === null
+          ? emptyChunks()
+          : idleLimited(streamChunks(body), request.timeoutMs, controller, link.release),
+      cancel: () => {
+        controller.abort();
+        link.release();
+      },
     };
   }
 
   async close(): Promise<void> {}
 }
 
-/** Passes chunks through, aborting `controller` (with a TimeoutError) when none arrives for `idleMs`. */
+/**
+ * Passes chunks through, aborting `controller` (with a TimeoutError) when none arrives for `idleMs`
+ * (no limit past the longest timer Node keeps), and calls `done` when the body ends or is dropped.
+ */
 async function* idleLimited(
   chunks: AsyncGenerator<Uint8Array>,
   idleMs: number,
   controller: AbortController,
+  done: () => void,
 ): AsyncGenerator<Uint8Array> {
-  for (;;) {
-    const timer = setTimeout(
-      () => controller.abort(new DOMException(`no data for ${idleMs} ms`, 'TimeoutError')),
-      idleMs,
-    );
-    try {
-      const { done, value } = await chunks.next();
-      if (done) return;
-      yield value;
-    } finally {
-      clearTimeout(timer);
+  const limited = Number.isFinite(idleMs) && idleMs <= LONGEST_TIMER_MS;
+  try {
+    for (;;) {
+      const timer = limited
+        ? setTimeout(
+            () => controller.abort(new DOMException(`no data for ${idleMs} ms`, 'TimeoutError')),
+            idleMs,
+          )
+        : undefined;
+      try {
+        const next = await chunks.next();
+        if (next.done) return;
+        yield next.value;
+      } finally {
+        clearTimeout(timer);
+      }
     }
+  } finally {
+    done();
   }
+}
+
+/** Node runs a longer timer after ~1 ms (it clamps); a download's idle limit past this is none. */
+const LONGEST_TIMER_MS = 2 ** 31 - 1;
+
+/** undici's own limits for a download: the idle limit between chunks, and no shorter header limit. */
+function streamTimeouts(timeoutMs: number): { bodyTimeout: number; headersTimeout?: number } {
+  const bodyTimeout = Number.isFinite(timeoutMs) && timeoutMs <= LONGEST_TIMER_MS ? timeoutMs : 0;
+  // undici's default header limit is 300 s: past it, our own deadline governs.
+  return timeoutMs > 300_000 ? { bodyTimeout, headersTimeout: 0 } : { bodyTimeout };
+}
+
+/**
+ * The address check where the SDK does not open the socket itself (an injected fetch, a caller's
+ * dispatcher): a refused name or address stops the download; a lookup that fails (no DNS here, a host
+ * only a proxy or msw knows) is left to the connection. Ends early when the deadline fires.
+ */
+async function checkBeforeConnect(url: string, lookup: LookupAll, deadline: Deadline): Promise<void> {
+  const check = resolvePublic(new URL(url).hostname, lookup).then(
+    () => undefined,
+    (error: unknown) => {
+      if (findBlocked(error) !== undefined) throw error;
+    },
+  );
+  await new Promise<void>((resolve, reject) => {
+    if (deadline.aborted) reject(deadline.reason);
+    const onAbort = () => reject(deadline.reason);
+    deadline.once('abort', onAbort);
+    check.then(resolve, reject).finally(() => deadline.off('abort', onAbort));
+  });
 }
 
 /**
@@ -363,11 +458,20 @@ async function encodeBody(
   return { method, headers, body: new Uint8Array(await encoded.arrayBuffer()) };
 }
 
-/** A controller that also aborts when the caller's signal does, for a download's whole life. */
-function linkedController(callerSignal: AbortSignal | undefined): AbortController {
+/**
+ * A controller that also aborts when the caller's signal does, for a download's whole life; `release`
+ * (once the download ends, however) takes the listener off the caller's signal, which may serve
+ * thousands of downloads.
+ */
+function linkedController(callerSignal: AbortSignal | undefined): {
+  controller: AbortController;
+  release: () => void;
+} {
   const controller = new AbortController();
-  callerSignal?.addEventListener('abort', () => controller.abort(callerSignal.reason), { once: true });
-  return controller;
+  if (callerSignal === undefined) return { controller, release: () => {} };
+  const onAbort = () => controller.abort(callerSignal.reason);
+  callerSignal.addEventListener('abort', onAbort, { once: true });
+  return { controller, release: () => callerSignal.removeEventListener('abort', onAbort) };
 }
 
 async function* streamChunks(stream: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {

@@ -10,7 +10,6 @@ import { setupServer } from 'msw/node';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   type GatewayId,
-  KlingApiError,
   KlingAuthError,
   KlingClient,
   type KlingClientOptions,
@@ -23,14 +22,14 @@ import {
   type RunningSimulator,
   startGatewaySimulator,
 } from '../../src/testing/index.js';
+import { jpegHeader, png } from '../helpers/images.js';
 
-/** A 1×1 PNG, and a different one (a JPEG header) so the two uploads are told apart. */
-const PNG = Buffer.from(
-  '89504e470d0a1a0a0000000d4948445200000001000000010806000000' +
-    '1f15c4890000000d4944415478da63f8cfc0f01f0005000201a5f9d1a80000000049454e44ae426082',
-  'hex',
-);
-const JPEG = Buffer.from('ffd8ffe000104a46494600010100000100010000ffd9', 'hex');
+/**
+ * A real 320×320 PNG (EvoLink takes ≥ 300 px), and a different image (a JPEG header) so the two
+ * uploads are told apart.
+ */
+const PNG = png(320, 320);
+const JPEG = jpegHeader(640, 480);
 
 let sim: RunningSimulator;
 let dir: string;
@@ -154,18 +153,56 @@ describe('local images through submit', () => {
       .catch((e: unknown) => e);
     expect(KlingValidationError.is(error) && error.issues.map((i) => [i.path, i.message])).toEqual([
       [['startImage'], expect.stringContaining('no such file')],
-      [['endImage'], expect.stringContaining('is not a file')],
+      [['endImage'], expect.stringContaining('is not a regular file (a directory)')],
     ]);
     expect(sim.stats.requests).toHaveLength(0);
   });
 
-  it('a refused upload stops the submit: not-created, nothing paid', async () => {
+  it('bytes that are not an image are refused before any upload: not-created, nothing sent', async () => {
     const error = await client('evolink')
       .submit({ prompt: 'p', startImage: Buffer.from('not an image') })
       .catch((e: unknown) => e);
-    expect(KlingApiError.is(error) && [error.status, error.taskState]).toEqual([400, 'not-created']);
-    expect(sim.stats.created.evolink).toBe(0);
-    expect(sim.stats.requests.map((r) => r.op)).toEqual(['upload']);
+    expect(KlingValidationError.is(error) && [error.issues[0]?.path, error.taskState]).toEqual([
+      ['startImage'],
+      'not-created',
+    ]);
+    expect(sim.stats.requests).toHaveLength(0);
+  });
+
+  it.runIf(process.platform === 'linux')(
+    "startImage: '/proc/self/environ' is refused: the environment is never uploaded",
+    async () => {
+      for (const gateway of ['evolink', 'apiframe'] as const) {
+        const error = await client(gateway)
+          .submit({ prompt: 'p', startImage: '/proc/self/environ' })
+          .catch((e: unknown) => e);
+        expect(KlingValidationError.is(error), String(error)).toBe(true);
+        expect((error as Error).message).toMatch(/startImage: '\/proc\/self\/environ' is empty by its size/);
+      }
+      expect(sim.stats.requests).toHaveLength(0);
+      expect(sim.uploads()).toHaveLength(0);
+    },
+  );
+
+  it("EvoLink's pixel bounds are checked before the upload; apiframe, which states none, takes the image", async () => {
+    const small = png(100, 100);
+    const error = await client('evolink')
+      .submit({ prompt: 'p', startImage: small })
+      .catch((e: unknown) => e);
+    expect(KlingValidationError.is(error) && error.issues[0]?.message).toBe(
+      'is 100×100 px; EvoLink takes width and height of at least 300 px and an aspect ratio from 1:2.5 to 2.5:1',
+    );
+    expect(sim.stats.requests).toHaveLength(0);
+    await client('apiframe').submit({ prompt: 'p', startImage: small });
+    expect(sim.stats.requests.map((r) => r.op)).toEqual(['upload', 'create']);
+  });
+
+  it('client.upload checks the same rules', async () => {
+    await expect(client('evolink').upload(png(100, 100))).rejects.toSatisfy(
+      (e) => KlingValidationError.is(e) && e.issues[0]?.path[0] === 'file',
+    );
+    await expect(client('apiframe').upload('/dev/null')).rejects.toSatisfy(KlingValidationError.is);
+    expect(sim.stats.requests).toHaveLength(0);
   });
 });
 
