@@ -33,6 +33,8 @@ import {
   type WireRequest,
 } from '../gateways/index.js';
 import { type Clock, systemClock } from '../http/clock.js';
+import { parseJsonReply, readJson } from '../http/json.js';
+import { excerptText, redactError, redactText } from '../http/redact.js';
 import {
   DEFAULT_RETRY_POLICY,
   failedBeforeSending,
@@ -325,12 +327,12 @@ export class KlingClient {
       this.#statusMap === undefined
         ? { now: this.#clock.now() }
         : { now: this.#clock.now(), statusMap: this.#statusMap };
-    const task = this.#adapter.parseTask(parseJson(this.gateway, response.body), context);
+    const task = this.#adapter.parseTask(parseJson(this.gateway, response.body, this.#apiKey), context);
     if (task.statusUnknown) {
       this.#logger.warn?.('kling: unknown task status, still waiting', {
         gateway: this.gateway,
         id,
-        status: task.vendorStatus,
+        status: task.vendorStatus === undefined ? undefined : this.#redact(task.vendorStatus),
       });
     }
     return task;
@@ -495,7 +497,7 @@ export class KlingClient {
         this.#retry,
         options.signal,
       );
-      const raw = parseJson(this.gateway, response.body);
+      const raw = parseJson(this.gateway, response.body, this.#apiKey);
       const { amount, unit } = adapter.parseBalance(raw);
       return { gateway: this.gateway, amount, unit, raw };
     });
@@ -617,7 +619,11 @@ export class KlingClient {
         shouldRetry: async ({ error, retriesConsumed }) => {
           if (!retryable(error)) return false;
           const delay = retryDelay(error, retriesConsumed + 1, policy);
-          this.#logger.debug?.('kling: retrying', { gateway: this.gateway, delay, error: String(error) });
+          this.#logger.debug?.('kling: retrying', {
+            gateway: this.gateway,
+            delay,
+            error: this.#redact(String(error)),
+          });
           await this.#clock.sleep(delay, signal);
           return true;
         },
@@ -698,7 +704,7 @@ export class KlingClient {
       policy,
       options.signal,
     );
-    const raw = parseJson(this.gateway, response.body);
+    const raw = parseJson(this.gateway, response.body, this.#apiKey);
     const reply = adapter.parseUpload(raw);
     return {
       url: reply.url,
@@ -755,17 +761,19 @@ export class KlingClient {
   }
 
   #apiError(response: HttpResponse): KlingApiError {
-    let body: unknown = null;
-    try {
-      body = JSON.parse(response.body);
-    } catch {
-      // An HTML error page or plain text: the message says so, with a short excerpt.
-    }
-    // A non-JSON reply (a proxy's HTML page) is described by a short, tag-free excerpt of itself.
+    // Read like every reply: nesting bounded (a `details` nested a million levels deep is no
+    // RangeError) and the key redacted from the parsed body before the adapter reads it.
+    const reading = response.body.trim() === '' ? undefined : readJson(response.body, this.#apiKey);
+    // A non-JSON reply (a proxy's HTML page) is described by a short, tag-free excerpt of itself,
+    // the key redacted before the tags are stripped and before the cut.
     const details =
-      body === null && response.body.trim() !== ''
-        ? { message: `non-JSON reply: ${excerptOf(response.body.replace(/<[^>]*>/g, ' '))}` }
-        : this.#adapter.parseError(response.status, body);
+      reading === undefined || reading.ok
+        ? this.#adapter.parseError(response.status, reading?.value ?? null)
+        : reading.problem === 'too-deep'
+          ? { message: `unreadable error reply (${reading.message})` }
+          : {
+              message: `non-JSON reply: ${excerptOf(this.#redact(response.body).replace(/<[^>]*>/g, ' '), this.#apiKey)}`,
+            };
     const redirect = response.status >= 300 && response.status < 400 ? ' (redirects are not followed)' : '';
     const requestId = response.headers.get('x-request-id') ?? undefined;
     const retryAfterMs = parseRetryAfter(
@@ -787,33 +795,23 @@ export class KlingClient {
   }
 
   /**
-   * Runs `work`, removing the API key from any error it throws (message, stack, excerpt, and causes):
-   * a gateway that echoes the key in an error body must not leak it into logs.
+   * Runs `work`, removing the API key from any error it throws: message, stack, excerpt (and a piece of
+   * the key at its cut edge), every structured field (`task`, `lastTask` with their `raw`,
+   * `requestId`...), and the same for its causes. A gateway that echoes the key must not leak it into
+   * logs, `JSON.stringify(error)` or `util.inspect(error)`. (Values returned are redacted where the
+   * reply is parsed: `parseJson` with the key.)
    */
   async #scrubbing<T>(work: () => Promise<T>): Promise<T> {
     try {
       return await work();
     } catch (error) {
-      let current: unknown = error;
-      for (let depth = 0; depth < 6 && current instanceof Error; depth++) {
-        for (const field of ['message', 'stack', 'excerpt'] as const) {
-          const value: unknown = (current as unknown as Record<string, unknown>)[field];
-          if (typeof value === 'string' && value.includes(this.#apiKey)) {
-            Object.defineProperty(current, field, {
-              value: this.#redact(value),
-              writable: true,
-              configurable: true,
-            });
-          }
-        }
-        current = current.cause;
-      }
+      redactError(error, this.#apiKey);
       throw error;
     }
   }
 
   #redact(text: string): string {
-    return this.#apiKey.length >= 4 ? text.split(this.#apiKey).join('[redacted]') : text;
+    return redactText(text, this.#apiKey);
   }
 }
 
@@ -840,17 +838,18 @@ function describeFailure(error: unknown): string {
   return `the submit failed after the request may have reached the gateway (${text})`;
 }
 
-function parseJson(gateway: GatewayId, text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new KlingResponseError(gateway, `${gateway}: the reply is not JSON`, { excerpt: excerptOf(text) });
-  }
+/**
+ * A gateway reply's JSON (src/http/json.ts): nesting bounded, so a hostile body is a
+ * `KlingResponseError` (a retryable read, never a `RangeError` that ends a paid wait), and, given the
+ * key, with the key redacted from every string in it (checked with one `includes` on the text).
+ */
+function parseJson(gateway: GatewayId, text: string, apiKey?: string): unknown {
+  return parseJsonReply(gateway, text, apiKey);
 }
 
-function excerptOf(text: string): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > 120 ? `${flat.slice(0, 120)}…` : flat;
+/** A short excerpt for an error: the key redacted before the cut, and a piece of it at the cut edge. */
+function excerptOf(text: string, apiKey?: string): string {
+  return excerptText(text, apiKey);
 }
 
 const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;

@@ -1,6 +1,7 @@
 /** Helpers the four adapters share: defensive reading of replies, status words, raw-field merging. */
 import type { GatewayId } from '../catalog/index.js';
 import { KlingResponseError, KlingValidationError } from '../errors.js';
+import { jsonExcerpt } from '../http/json.js';
 import type {
   GatewayPaths,
   ParseContext,
@@ -78,10 +79,12 @@ export function isHttpUrl(value: unknown): value is string {
   return typeof value === 'string' && /^https?:\/\//i.test(value);
 }
 
-/** A short excerpt of a body for error messages (never the whole 50 MB). */
+/**
+ * A short excerpt of a body for error messages: never the whole 50 MB, and built only as deep and as
+ * long as it shows, so a hostile value nested a million levels deep is no `RangeError` here.
+ */
 export function excerpt(body: unknown): string {
-  const text = typeof body === 'string' ? body : (JSON.stringify(body) ?? String(body));
-  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
+  return jsonExcerpt(body, 200);
 }
 
 export function malformed(gateway: GatewayId, what: string, body: unknown): KlingResponseError {

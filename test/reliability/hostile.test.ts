@@ -4,13 +4,18 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  type GatewayId,
+  KlingApiError,
   KlingClient,
   KlingError,
+  KlingRateLimitError,
   KlingResponseError,
   KlingServerError,
   KlingTimeoutError,
 } from '../../src/index.js';
 import { type FaultKind, type RunningSimulator, startGatewaySimulator } from '../../src/testing/index.js';
+import { json, type Step, scriptedFetch } from '../helpers/scripted-fetch.js';
+import { VirtualClock } from '../helpers/virtual-clock.js';
 import { figure } from './figures.js';
 
 const expected: [FaultKind, string, (error: unknown) => boolean][] = [
@@ -164,4 +169,96 @@ describe('memory', () => {
       }
     },
   );
+});
+
+describe('JSON nested a million levels deep', () => {
+  const LEVELS = 1_000_000;
+  const arrays = `${'['.repeat(LEVELS)}${']'.repeat(LEVELS)}`;
+  // Objects take 6 bytes a level: 600,000 levels stay under the 4 MiB body cap.
+  const objects = (inner: string) => `${'{"a":'.repeat(600_000)}${inner}${'}'.repeat(600_000)}`;
+  const GATEWAYS: GatewayId[] = ['apiframe', 'evolink', 'modellix', 'apiinone'];
+
+  function clientWith(gateway: GatewayId, steps: Step[]) {
+    const { fetch, calls } = scriptedFetch(steps);
+    const client = new KlingClient({
+      gateway,
+      apiKey: 'k',
+      baseUrl: 'https://gw.test',
+      fetch,
+      clock: new VirtualClock(),
+      maxRetries: 0,
+    });
+    return { client, calls };
+  }
+
+  // V8's JSON.parse builds these without recursion; what read them afterwards (an excerpt's
+  // JSON.stringify, apiframe's join of `details`) threw RangeError: Maximum call stack size exceeded.
+  const replies: [string, string][] = [
+    ['a bare array', arrays],
+    ['inside a status reply', `{"id":"t","status":"processing","data":{"id":"t"},"x":${arrays}}`],
+    [
+      'inside a "success" with no video',
+      `{"id":"t","status":"completed","data":{"status":"completed"},"x":${arrays}}`,
+    ],
+    ['objects', objects('1')],
+  ];
+
+  it.each(GATEWAYS.flatMap((g) => replies.map(([what, text]) => [g, what, text] as const)))(
+    '%s 2xx, %s → KlingResponseError',
+    async (gateway, _, text) => {
+      const { client } = clientWith(gateway, [{ status: 200, text }]);
+      const error = await client.getTask('t').catch((e: unknown) => e);
+      expect(KlingResponseError.is(error), String(error)).toBe(true);
+      expect((error as Error).message).toMatch(/nests deeper than 64 levels/);
+    },
+  );
+
+  it.each(GATEWAYS)(
+    '%s 4xx whose details nest a million levels → the status error, typed',
+    async (gateway) => {
+      const details = `{"error":"bad","message":"bad","details":{"prompt":${arrays}}}`;
+      for (const [status, is] of [
+        [400, KlingApiError.is],
+        [429, KlingRateLimitError.is],
+        [503, KlingServerError.is],
+      ] as const) {
+        const { client } = clientWith(gateway, [{ status, text: details }]);
+        const error = await client.getTask('t').catch((e: unknown) => e);
+        expect(is(error), String(error)).toBe(true);
+        expect((error as KlingApiError).status).toBe(status);
+        expect((error as Error).message).toMatch(/nests deeper than 64 levels/);
+      }
+    },
+  );
+
+  it('a paid wait keeps polling through deep replies and ends with the video', async () => {
+    const { fetch, calls } = scriptedFetch([
+      { status: 200, text: arrays },
+      { status: 200, text: `{"id":"t","status":"processing","x":${objects('1')}}` },
+      json(200, { id: 't', status: 'processing', progress: 50 }),
+      { status: 200, text: `{"id":"t","status":"completed","x":${arrays}}` },
+      json(200, { id: 't', status: 'completed', results: ['https://cdn.example.com/v.mp4'] }),
+    ]);
+    const client = new KlingClient({
+      gateway: 'evolink',
+      apiKey: 'k',
+      baseUrl: 'https://gw.test',
+      fetch,
+      clock: new VirtualClock(),
+      maxRetries: 0, // each garbled read ends its poll; the wait must go on regardless
+    });
+    const task = await client.wait('t', { timeoutMs: 3_600_000 });
+    expect(task).toMatchObject({ status: 'succeeded', videos: [{ url: 'https://cdn.example.com/v.mp4' }] });
+    expect(calls).toHaveLength(5);
+  });
+
+  it('one deep reply leaves the client working: the next read succeeds', async () => {
+    const { client, calls } = clientWith('evolink', [
+      { status: 200, text: arrays },
+      json(200, { id: 't', status: 'completed', results: ['https://cdn.example.com/v.mp4'] }),
+    ]);
+    await expect(client.getTask('t')).rejects.toSatisfy(KlingResponseError.is);
+    await expect(client.getTask('t')).resolves.toMatchObject({ status: 'succeeded' });
+    expect(calls).toHaveLength(2);
+  });
 });

@@ -11,7 +11,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type GatewayId, KlingClient, type KlingClientOptions, KlingError } from '../../src/index.js';
+import {
+  type GatewayId,
+  KlingClient,
+  type KlingClientOptions,
+  KlingError,
+  KlingTaskFailedError,
+  KlingTimeoutError,
+} from '../../src/index.js';
 import { json, networkError, type Step, scriptedFetch } from '../helpers/scripted-fetch.js';
 import { VirtualClock } from '../helpers/virtual-clock.js';
 import { figure } from './figures.js';
@@ -142,6 +149,170 @@ describe('the key in errors and logs', () => {
     figure(
       'secrets',
       `${paths.length} error paths (most with the key echoed back by the gateway) × 4 surfaces, util.inspect(client) and ${logs.length} logger calls: 0 occurrences of the key`,
+    );
+  });
+});
+
+/** Every 8-character piece of the key found in `text` (an excerpt cut mid-key leaks a prefix). */
+function pieces(text: string): string[] {
+  const found = new Set<string>();
+  for (let i = 0; i + 8 <= KEY.length; i++)
+    if (text.includes(KEY.slice(i, i + 8))) found.add(KEY.slice(i, i + 8));
+  return [...found];
+}
+
+describe('the key echoed into structured fields (raw, error.message, status word, logger metadata)', () => {
+  const lines: string[] = [];
+  const recording = Object.fromEntries(
+    (['debug', 'info', 'warn', 'error'] as const).map((level) => [
+      level,
+      (message: string, meta?: Record<string, unknown>) =>
+        lines.push(`${level} ${message} ${inspect(meta, { depth: null, showHidden: true })}`),
+    ]),
+  );
+  const clientOf = (gateway: GatewayId, steps: Step[], extra: Partial<KlingClientOptions> = {}) =>
+    clientWith(gateway, steps, { logger: recording, ...extra });
+  const surfaces = (value: unknown) => [
+    String(value),
+    JSON.stringify(value) ?? String(value),
+    inspect(value, { depth: null, showHidden: true }),
+  ];
+  /** Asserts no piece of the key on any surface of `value` nor in any logger line so far. */
+  const expectClean = (value: unknown) => {
+    for (const surface of surfaces(value)) expect(pieces(surface), surface.slice(0, 300)).toEqual([]);
+    expect(lines.filter((line) => pieces(line).length > 0)).toEqual([]);
+  };
+  const expectError = async (promise: Promise<unknown>, is: (e: unknown) => boolean) => {
+    const error = await promise.then(
+      () => {
+        throw new Error('expected an error');
+      },
+      (e: unknown) => e,
+    );
+    expect(is(error), String(error)).toBe(true);
+    expectClean(error);
+    return error;
+  };
+
+  it('a status reply echoing the key: the returned task (raw) holds none of it', async () => {
+    const client = clientOf('evolink', [
+      json(200, { id: 't', status: 'processing', echo: { nested: [`key=${KEY}`] }, [KEY]: KEY }),
+    ]);
+    const task = await client.getTask('t');
+    expect(task.status).toBe('running');
+    expectClean(task);
+  });
+
+  it('every gateway: the key in a succeeded task raw is gone from what wait returns', async () => {
+    const replies: [GatewayId, unknown][] = [
+      ['evolink', { id: 't', status: 'completed', results: ['https://cdn.example.com/v.mp4'], note: KEY }],
+      [
+        'apiframe',
+        { id: 't', status: 'completed', result: { videoUrl: 'https://cdn.example.com/v.mp4' }, note: KEY },
+      ],
+      [
+        'modellix',
+        {
+          code: 0,
+          data: {
+            task_id: 't',
+            status: 'success',
+            result: { resources: ['https://cdn.example.com/v.mp4'] },
+            note: KEY,
+          },
+        },
+      ],
+      [
+        'apiinone',
+        {
+          code: 200,
+          data: { task_id: 't', status: 'completed', video_url: 'https://cdn.example.com/v.mp4', note: KEY },
+        },
+      ],
+    ];
+    for (const [gateway, reply] of replies) {
+      const task = await clientOf(gateway, [json(200, reply)]).getTask('t');
+      expectClean(task);
+    }
+  });
+
+  it('a failed task whose error message echoes the key: KlingTaskFailedError (message, task.error, task.raw)', async () => {
+    const client = clientOf('evolink', [
+      json(200, {
+        id: 't',
+        status: 'failed',
+        error: { code: 'x', message: `rejected for key ${KEY}` },
+        key: KEY,
+      }),
+    ]);
+    const error = await expectError(client.wait('t'), KlingTaskFailedError.is);
+    expect(JSON.stringify((error as KlingTaskFailedError).task)).toContain('rejected for key [redacted]');
+  });
+
+  it('an unknown status word that is the key: the task, the warning, and the timeout lastTask', async () => {
+    const client = clientOf('evolink', [json(200, { id: 't', status: KEY, progress: 10, echo: KEY })]);
+    const task = await client.getTask('t');
+    expect(task).toMatchObject({ statusUnknown: true, vendorStatus: '[redacted]' });
+    expectClean(task);
+    expect(lines.some((line) => line.includes('unknown task status'))).toBe(true);
+    await expectError(client.wait('t', { timeoutMs: 60_000 }), KlingTimeoutError.is);
+  });
+
+  it('the retry debug line (logged before the error is scrubbed)', async () => {
+    const client = clientOf('evolink', [
+      { throws: new TypeError(`fetch failed for ${KEY}`) },
+      json(200, { id: 't', status: 'processing' }),
+    ]);
+    await client.getTask('t');
+    expect(lines.some((line) => line.includes('kling: retrying'))).toBe(true);
+    expectClean(undefined);
+  });
+
+  it('a request id header echoing the key (KlingApiError.requestId)', async () => {
+    const client = clientOf('modellix', [json(400, { code: 400, message: 'no' }, { 'x-request-id': KEY })]);
+    await expectError(client.getTask('t'), KlingError.is);
+  });
+
+  it.each([100, 105, 110, 115, 119])(
+    'an excerpt cut in the middle of the key (key at %i): none of it, 2xx and 4xx',
+    async (at) => {
+      const text = `${'x'.repeat(at)}${KEY} and more text after it`;
+      await expectError(
+        clientOf('evolink', [{ status: 200, text }]).getTask('t', { maxRetries: 0 }),
+        KlingError.is,
+      );
+      await expectError(
+        clientOf('evolink', [{ status: 400, text: `<p>${text}</p>` }]).getTask('t'),
+        KlingError.is,
+      );
+      // A reply cut upstream in the middle of the key (a prefix is all there is).
+      await expectError(
+        clientOf('evolink', [{ status: 200, text: `${'x'.repeat(at)}${KEY.slice(0, 14)}` }]).getTask('t', {
+          maxRetries: 0,
+        }),
+        KlingError.is,
+      );
+    },
+  );
+
+  it('a create reply with no id echoing the key in a long body (an excerpt of it)', async () => {
+    const body = { message: 'y'.repeat(170), key: KEY };
+    await expectError(clientOf('apiinone', [json(200, body)]).submit({ prompt: 'p' }), KlingError.is);
+  });
+
+  it('a key spelled with JSON escapes is redacted too', async () => {
+    const escaped = [...KEY].map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`).join('');
+    const client = clientOf('evolink', [
+      { status: 200, text: `{"id":"t","status":"processing","m":"${escaped}"}` },
+    ]);
+    expectClean(await client.getTask('t'));
+  });
+
+  it('summary', () => {
+    expect(lines.length).toBeGreaterThan(0);
+    figure(
+      'secrets (structured)',
+      `key echoed in raw, error.message, status word, request id, retry line, excerpts cut mid-key: 0 pieces of 8+ characters in tasks, JSON.stringify/util.inspect of errors and ${lines.length} logger lines`,
     );
   });
 });
