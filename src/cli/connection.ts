@@ -1,5 +1,12 @@
 import type { Command } from 'commander';
-import { GATEWAY_IDS, type GatewayId, isGatewayId, KlingClient, type KlingClientOptions } from 'kling-sdk';
+import {
+  GATEWAY_IDS,
+  GATEWAYS,
+  type GatewayId,
+  isGatewayId,
+  KlingClient,
+  type KlingClientOptions,
+} from 'kling-sdk';
 import { CliError, EXIT } from './exit-codes.js';
 
 type Testing = typeof import('kling-sdk/testing');
@@ -74,6 +81,7 @@ export interface Connection {
 export async function connect(
   gateway: GatewayId,
   flags: ConnectionFlags,
+  env: NodeJS.ProcessEnv,
   extra: Partial<Omit<KlingClientOptions, 'gateway' | 'apiKey' | 'baseUrl' | 'clock'>> = {},
 ): Promise<Connection> {
   if (flags.sandbox === true) {
@@ -106,28 +114,73 @@ export async function connect(
   const client = new KlingClient({
     ...extra,
     gateway,
-    ...(flags.apiKey === undefined ? {} : { apiKey: flags.apiKey }),
+    apiKey: apiKeyFrom(gateway, flags, env),
     ...(flags.baseUrl === undefined ? {} : { baseUrl: flags.baseUrl }),
   });
   return { client, sandbox: false, close: () => client.close() };
 }
 
-/** A positive number of seconds from a flag, in ms. */
-export function secondsFlag(name: string, value: string | undefined): number | undefined {
+/** The key from --api-key or the gateway's variable; a usage error naming both when there is none. */
+function apiKeyFrom(gateway: GatewayId, flags: ConnectionFlags, env: NodeJS.ProcessEnv): string {
+  const variable = GATEWAYS[gateway].apiKeyEnv;
+  const key = flags.apiKey ?? env[variable];
+  if (key === undefined || key === '') {
+    throw new CliError(
+      EXIT.usage,
+      `no API key for ${gateway} (${GATEWAYS[gateway].vendor}): pass --api-key <key> or set ${variable}. Nothing was sent.`,
+    );
+  }
+  return key;
+}
+
+/** A plain decimal: "5", "0.5", ".5". Not "", "-1", "1e3", "0x10", "NaN", "Infinity" or "0.1usd". */
+const DECIMAL = /^(?:\d+(?:\.\d*)?|\.\d+)$/;
+
+/** Bounds of a seconds flag, documented in its help. */
+export interface SecondsBounds {
+  min: number;
+  max: number;
+}
+
+/** `--timeout`: from 0.1 s to a day (video links expire after 24 h; no vendor queues a task that long). */
+export const TIMEOUT_SECONDS: SecondsBounds = { min: 0.1, max: 24 * 60 * 60 };
+/** `--poll-interval`: from 0.1 s (a local simulator) to an hour. */
+export const POLL_INTERVAL_SECONDS: SecondsBounds = { min: 0.1, max: 60 * 60 };
+
+/** "0.1–86400": a flag's bounds for its help text. */
+export function boundsText({ min, max }: SecondsBounds): string {
+  return `${min}–${max}`;
+}
+
+/** A number of seconds from a flag within `bounds`, in ms; a usage error otherwise. */
+export function secondsFlag(
+  name: string,
+  value: string | undefined,
+  bounds: SecondsBounds,
+): number | undefined {
   if (value === undefined) return undefined;
   const seconds = Number(value);
-  if (!Number.isFinite(seconds) || seconds <= 0) {
-    throw new CliError(EXIT.usage, `${name} ${value}: expected a positive number of seconds`);
+  if (!DECIMAL.test(value.trim()) || !(seconds >= bounds.min && seconds <= bounds.max)) {
+    throw new CliError(
+      EXIT.usage,
+      `${name} ${JSON.stringify(value)}: expected a number of seconds from ${bounds.min} to ${bounds.max}`,
+    );
   }
   return Math.round(seconds * 1000);
 }
 
-/** A non-negative number from a flag. */
+/**
+ * A non-negative decimal number from a flag; a usage error for anything else (nothing is sent), so a
+ * malformed `--max-cost` can never reach a submit.
+ */
 export function numberFlag(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n < 0) {
-    throw new CliError(EXIT.usage, `${name} ${value}: expected a non-negative number`);
+  if (!DECIMAL.test(value.trim()) || !Number.isFinite(n)) {
+    throw new CliError(
+      EXIT.usage,
+      `${name} ${JSON.stringify(value)}: expected a non-negative decimal number, e.g. 1.5`,
+    );
   }
   return n;
 }

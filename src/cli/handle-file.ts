@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
@@ -25,6 +26,25 @@ export function handlePathFor(out: string): string {
 /** The video path a handle file was saved for (`fox.mp4.handle.json` → `fox.mp4`), if it follows the pattern. */
 export function videoPathFor(handleFile: string): string | undefined {
   return handleFile.endsWith(HANDLE_SUFFIX) ? handleFile.slice(0, -HANDLE_SUFFIX.length) : undefined;
+}
+
+/** An id that can be a file name as it is: short, plain characters, not hidden, not `.` or `..`. */
+const PLAIN_ID = /^[\w-][\w.-]{0,99}$/;
+
+/**
+ * `<id>.mp4`, the default video file of a task, made safe from the gateway's id: the id itself where
+ * it is a plain short name, else its letters, digits, `_` and `-` (at most 64) and a hash of the whole
+ * id, so the name always fits (no `ENAMETOOLONG`), stays in its directory (no `/`, no `..`) and two ids
+ * never share a file.
+ */
+export function videoFileFor(id: string): string {
+  if (PLAIN_ID.test(id)) return `${id}.mp4`;
+  const readable = id
+    .replace(/[^\w-]+/g, '_')
+    .replace(/^[_-]+/, '')
+    .slice(0, 64);
+  const hash = createHash('sha256').update(id).digest('hex').slice(0, 16);
+  return `${readable === '' ? 'task' : readable}-${hash}.mp4`;
 }
 
 export async function writeHandle(path: string, handle: SavedHandle): Promise<void> {

@@ -1,5 +1,6 @@
 import { createInterface } from 'node:readline';
 import { CliError, EXIT, Interrupted } from './exit-codes.js';
+import { safeJson, safeText } from './safe-text.js';
 
 /** Where a command writes. Injected so the streams and the TTY checks come from one place. */
 export interface Streams {
@@ -10,7 +11,8 @@ export interface Streams {
 
 /**
  * Human output goes to stdout (results) and stderr (progress, advice); with `--json`, stdout carries
- * exactly one JSON document and nothing else is printed.
+ * exactly one JSON document and nothing else is printed. Every line passes through `safeText` and the
+ * JSON through `safeJson`: much of it came from a gateway, and none of it may act on the terminal.
  */
 export class Output {
   readonly json: boolean;
@@ -23,17 +25,17 @@ export class Output {
 
   /** A result line for people (suppressed with --json). */
   line(text = ''): void {
-    if (!this.json) this.streams.stdout.write(`${text}\n`);
+    if (!this.json) this.streams.stdout.write(`${safeText(text, { multiline: true })}\n`);
   }
 
   /** Progress and advice for people, on stderr (suppressed with --json). */
   note(text: string): void {
-    if (!this.json) this.streams.stderr.write(`${text}\n`);
+    if (!this.json) this.streams.stderr.write(`${safeText(text, { multiline: true })}\n`);
   }
 
   /** The one JSON document of a --json run. */
   result(value: unknown): void {
-    if (this.json) this.streams.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+    if (this.json) this.streams.stdout.write(`${safeJson(value)}\n`);
   }
 
   /** Whether progress bars can be drawn (a terminal on stderr, not --json). */

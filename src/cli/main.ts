@@ -14,6 +14,7 @@ import {
   Interrupted,
 } from './exit-codes.js';
 import { Output, type Streams } from './io.js';
+import { safeText } from './safe-text.js';
 
 export interface MainOptions {
   streams: Streams;
@@ -72,12 +73,15 @@ function report(ctx: Context, error: unknown): ExitCode {
     });
     return code;
   }
-  const stderr = ctx.streams.stderr;
+  // Messages carry gateway text: safe for the terminal, and a line break in it can't pose as a line of ours.
+  const write = (text: string): void => {
+    ctx.streams.stderr.write(`${safeText(text, { multiline: true }).replace(/\n(?=\S)/g, '\n  ')}\n`);
+  };
   const message = error instanceof Error ? error.message : String(error);
-  stderr.write(`kling: ${error instanceof Interrupted ? 'interrupted (Ctrl-C)' : message}\n`);
-  for (const line of advice) stderr.write(`kling: ${line}\n`);
+  write(`kling: ${error instanceof Interrupted ? 'interrupted (Ctrl-C)' : message}`);
+  for (const line of advice) write(`kling: ${line}`);
   if (code === EXIT.unexpected && error instanceof Error && error.stack !== undefined) {
-    stderr.write(`${error.stack}\n`);
+    ctx.streams.stderr.write(`${safeText(error.stack, { multiline: true })}\n`);
   }
   return code;
 }

@@ -1,21 +1,39 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
-/** The built bin, as users run it: tests never import src/cli. */
 export const ROOT = resolve(__dirname, '../..');
-export const CLI = join(ROOT, 'dist/cli.js');
+const DIST_CLI = join(ROOT, 'dist/cli.js');
+const SOURCE_CLI = join(ROOT, 'src/cli/index.ts');
+
+/**
+ * Which `kling` the tests run: the built bin, as users run it (`npm test` builds first), or the
+ * sources through tsx (`KLING_CLI=src`, or whenever dist/ is missing: a lone `vitest run test/cli`
+ * never writes dist/, which other test runs may be reading). Tests never import src/cli.
+ */
+export const FROM_SOURCE =
+  process.env.KLING_CLI === 'src' || (process.env.KLING_CLI !== 'dist' && !existsSync(DIST_CLI));
+export const CLI = FROM_SOURCE ? SOURCE_CLI : DIST_CLI;
+/** node's own arguments that run `CLI`: tsx's loader for the sources (its tsconfig maps `kling-sdk` to src/). */
+export const CLI_NODE_ARGS = FROM_SOURCE
+  ? ['--import', pathToFileURL(createRequire(join(ROOT, 'package.json')).resolve('tsx')).href]
+  : [];
+const CLI_ENV: Record<string, string> = FROM_SOURCE ? { TSX_TSCONFIG_PATH: join(ROOT, 'tsconfig.json') } : {};
 
 /** Generous bounds for one spawned command (a loaded 2-core CI machine): never a speed assertion. */
 export const COMMAND_TIMEOUT_MS = 90_000;
 export const TEST_TIMEOUT_MS = 240_000;
 
-/** `npm test` builds before vitest; a lone `vitest run test/cli` builds here when dist/ is missing. */
+/** Kept for the test files' `beforeAll`: with dist/ missing the tests run the sources, so nothing to build. */
 export function ensureBuilt(): void {
-  const needed = ['dist/cli.js', 'dist/index.js', 'dist/testing.js'];
-  if (needed.every((file) => existsSync(join(ROOT, file)))) return;
-  execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'ignore', timeout: 600_000 });
+  if (FROM_SOURCE) return;
+  for (const file of ['dist/cli.js', 'dist/index.js', 'dist/testing.js']) {
+    if (!existsSync(join(ROOT, file)))
+      throw new Error(`${file} is missing: run npm run build, or KLING_CLI=src`);
+  }
 }
 
 export function tempDir(): string {
@@ -24,7 +42,7 @@ export function tempDir(): string {
 
 /** Only PATH: no API keys, no KLING_GATEWAY, whatever the machine running the tests has set. */
 export function cleanEnv(extra: Record<string, string> = {}): Record<string, string> {
-  return { PATH: process.env.PATH ?? '/usr/bin:/bin', NO_COLOR: '1', ...extra };
+  return { PATH: process.env.PATH ?? '/usr/bin:/bin', NO_COLOR: '1', ...CLI_ENV, ...extra };
 }
 
 export interface Result {
@@ -42,14 +60,14 @@ export interface RunOptions {
   timeoutMs?: number;
 }
 
-/** Spawns `node dist/cli.js ...args` and collects its output; killed (and failed) past the timeout. */
+/** Spawns `node dist/cli.js ...args` (or the sources, see `CLI`) and collects its output; killed (and failed) past the timeout. */
 export function kling(args: string[], options: RunOptions = {}): Promise<Result> {
   const child = spawnKling(args, options);
   return collect(child, options.timeoutMs ?? COMMAND_TIMEOUT_MS, args);
 }
 
 export function spawnKling(args: string[], options: RunOptions = {}): ChildProcess {
-  return spawn(process.execPath, [...(options.nodeArgs ?? []), CLI, ...args], {
+  return spawn(process.execPath, [...CLI_NODE_ARGS, ...(options.nodeArgs ?? []), CLI, ...args], {
     cwd: options.cwd ?? tempDir(),
     env: cleanEnv(options.env),
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -155,4 +173,31 @@ export function json(result: Result): Record<string, unknown> {
   } catch {
     throw new Error(`not JSON (exit ${result.code}):\n${result.stdout}\n${result.stderr}`);
   }
+}
+
+/**
+ * argv builders for the flags most tests repeat. `on(url, gateway)`: a loopback gateway (the simulator
+ * or a fake) with a test key; leave the gateway out for a handle file, which names its own.
+ */
+export function on(url: string, gateway?: string): string[] {
+  return [...(gateway === undefined ? [] : ['--gateway', gateway]), '--base-url', url, '--api-key', 'test'];
+}
+
+/** `--sandbox --gateway <id>`: the in-process simulator. */
+export function sandbox(gateway: string): string[] {
+  return ['--sandbox', '--gateway', gateway];
+}
+
+/** Against a time-scaled simulator the client's real-time poll policy would wait minutes: cap it. */
+export const FAST_POLL = ['--poll-interval', '0.2'];
+
+/**
+ * Fails when `text` holds anything a terminal acts on: C0 controls but tab and line feed, DEL, C1
+ * controls, bidi embeddings, overrides and isolates.
+ */
+export function terminalUnsafe(text: string): string[] {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
+  return [...text.matchAll(/[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/g)].map(
+    (m) => `U+${(m[0].codePointAt(0) ?? 0).toString(16).padStart(4, '0')} at ${m.index}`,
+  );
 }

@@ -5,8 +5,10 @@ import { KlingClient } from '../../src/index.js';
 import {
   collect,
   ensureBuilt,
+  FAST_POLL,
   json,
   kling,
+  on,
   type RunningSimulatorProcess,
   spawnKling,
   startSimulator,
@@ -18,8 +20,6 @@ import {
 beforeAll(ensureBuilt, 600_000);
 
 const FOX = ['--prompt', 'a fox in the snow'];
-/** Against a time-scaled simulator the client's real-time poll policy would wait minutes: cap it. */
-const FAST = ['--api-key', 'test', '--poll-interval', '0.2'];
 
 describe('kling simulator, and the other commands pointed at it with --base-url', {
   timeout: TEST_TIMEOUT_MS,
@@ -42,11 +42,8 @@ describe('kling simulator, and the other commands pointed at it with --base-url'
     const submitted = await kling(
       [
         'generate',
-        '--gateway',
-        'apiframe',
-        '--base-url',
-        sim.url,
-        ...FAST,
+        ...on(sim.url, 'apiframe'),
+        ...FAST_POLL,
         ...FOX,
         '--yes',
         '--no-wait',
@@ -62,10 +59,7 @@ describe('kling simulator, and the other commands pointed at it with --base-url'
     const handle = JSON.parse(readFileSync(join(cwd, 'fox.mp4.handle.json'), 'utf8')) as { id: string };
     expect(existsSync(join(cwd, 'fox.mp4'))).toBe(false);
 
-    const status = await kling(
-      ['status', 'fox.mp4.handle.json', '--base-url', sim.url, '--api-key', 'test', '--json'],
-      { cwd },
-    );
+    const status = await kling(['status', 'fox.mp4.handle.json', ...on(sim.url), '--json'], { cwd });
     expect(status.code, status.stderr).toBe(0);
     expect(json(status).task).toMatchObject({
       id: handle.id,
@@ -73,7 +67,7 @@ describe('kling simulator, and the other commands pointed at it with --base-url'
       status: expect.any(String),
     });
 
-    const waited = await kling(['wait', 'fox.mp4.handle.json', '--base-url', sim.url, ...FAST, '--json'], {
+    const waited = await kling(['wait', 'fox.mp4.handle.json', ...on(sim.url), ...FAST_POLL, '--json'], {
       cwd,
     });
     expect(waited.code, waited.stderr).toBe(0);
@@ -85,10 +79,7 @@ describe('kling simulator, and the other commands pointed at it with --base-url'
     });
     expect(statSync(join(cwd, 'fox.mp4')).size).toBe((body.file as { bytes: number }).bytes);
 
-    const byId = await kling(
-      ['status', handle.id, '--gateway', 'apiframe', '--base-url', sim.url, '--api-key', 'test'],
-      { cwd },
-    );
+    const byId = await kling(['status', handle.id, ...on(sim.url, 'apiframe')], { cwd });
     expect(byId.code).toBe(0);
     expect(byId.stdout).toContain(`task ${handle.id} at apiframe (apiframe): succeeded`);
     expect(byId.stdout).toMatch(/video: http:\/\/127\.0\.0\.1:\d+\/files\//);
@@ -100,18 +91,7 @@ describe('kling simulator, and the other commands pointed at it with --base-url'
   it('generate waits with progress and downloads; wait --no-download prints the link', async () => {
     const cwd = tempDir();
     const result = await kling(
-      [
-        'generate',
-        '--gateway',
-        'evolink',
-        '--base-url',
-        sim.url,
-        ...FAST,
-        ...FOX,
-        '--sound',
-        '--yes',
-        '--json',
-      ],
+      ['generate', ...on(sim.url, 'evolink'), ...FAST_POLL, ...FOX, '--sound', '--yes', '--json'],
       {
         cwd,
       },
@@ -121,36 +101,18 @@ describe('kling simulator, and the other commands pointed at it with --base-url'
     expect((body.file as { bytes: number }).bytes).toBeGreaterThan(0);
     expect(existsSync(body.handleFile as string)).toBe(true);
     const id = (body.task as { id: string }).id;
-    const links = await kling(
-      ['wait', id, '--gateway', 'evolink', '--base-url', sim.url, ...FAST, '--no-download'],
-      { cwd },
-    );
+    const links = await kling(['wait', id, ...on(sim.url, 'evolink'), ...FAST_POLL, '--no-download'], {
+      cwd,
+    });
     expect(links.code, links.stderr).toBe(0);
     expect(links.stdout).toMatch(new RegExp(`video: ${sim.url}/files/.+\\.mp4`));
   });
 
   it('balance reads the account (and exits 2 where the gateway has no balance API)', async () => {
-    const modellix = await kling([
-      'balance',
-      '--gateway',
-      'modellix',
-      '--base-url',
-      sim.url,
-      '--api-key',
-      'test',
-    ]);
+    const modellix = await kling(['balance', ...on(sim.url, 'modellix')]);
     expect(modellix.code, modellix.stderr).toBe(0);
     expect(modellix.stdout).toMatch(/^modellix \(Modellix\): \$\d+/m);
-    const evolink = await kling([
-      'balance',
-      '--gateway',
-      'evolink',
-      '--base-url',
-      sim.url,
-      '--api-key',
-      'test',
-      '--json',
-    ]);
+    const evolink = await kling(['balance', ...on(sim.url, 'evolink'), '--json']);
     expect(evolink.code).toBe(0);
     expect(json(evolink)).toMatchObject({
       ok: true,
@@ -158,15 +120,7 @@ describe('kling simulator, and the other commands pointed at it with --base-url'
       unit: 'credits',
       amount: expect.any(Number),
     });
-    const apiinone = await kling([
-      'balance',
-      '--gateway',
-      'apiinone',
-      '--base-url',
-      sim.url,
-      '--api-key',
-      'test',
-    ]);
+    const apiinone = await kling(['balance', ...on(sim.url, 'apiinone')]);
     expect(apiinone.code).toBe(2);
     expect(apiinone.stderr).toContain('documents no balance API');
   });
@@ -185,11 +139,8 @@ describe('kling simulator, and the other commands pointed at it with --base-url'
     expect(auth.stderr).not.toContain('sk-invalid'); // the key never shows
     const credits = await kling([
       'generate',
-      '--gateway',
-      'modellix',
-      '--base-url',
-      sim.url,
-      ...FAST,
+      ...on(sim.url, 'modellix'),
+      ...FAST_POLL,
       '--prompt',
       'SIM_NO_CREDITS',
       '--yes',
@@ -201,16 +152,7 @@ describe('kling simulator, and the other commands pointed at it with --base-url'
       status: 402,
       taskState: 'not-created',
     });
-    const missing = await kling([
-      'status',
-      'no-such-task',
-      '--gateway',
-      'evolink',
-      '--base-url',
-      sim.url,
-      '--api-key',
-      'test',
-    ]);
+    const missing = await kling(['status', 'no-such-task', ...on(sim.url, 'evolink')]);
     expect(missing.code).toBe(3);
   });
 
@@ -219,11 +161,8 @@ describe('kling simulator, and the other commands pointed at it with --base-url'
     const result = await kling(
       [
         'generate',
-        '--gateway',
-        'evolink',
-        '--base-url',
-        sim.url,
-        ...FAST,
+        ...on(sim.url, 'evolink'),
+        ...FAST_POLL,
         '--prompt',
         'SIM_FAIL',
         '--yes',
@@ -236,7 +175,7 @@ describe('kling simulator, and the other commands pointed at it with --base-url'
       },
     );
     expect(result.code).toBe(0);
-    const waited = await kling(['wait', 'f.mp4.handle.json', '--base-url', sim.url, ...FAST], { cwd });
+    const waited = await kling(['wait', 'f.mp4.handle.json', ...on(sim.url), ...FAST_POLL], { cwd });
     expect(waited.code).toBe(4);
     expect(waited.stderr).toContain('failed');
     expect(existsSync(join(cwd, 'f.mp4'))).toBe(false);
@@ -245,25 +184,10 @@ describe('kling simulator, and the other commands pointed at it with --base-url'
   it('the handle file belongs to its gateway', async () => {
     const cwd = tempDir();
     await kling(
-      [
-        'generate',
-        '--gateway',
-        'evolink',
-        '--base-url',
-        sim.url,
-        ...FAST,
-        ...FOX,
-        '--yes',
-        '--no-wait',
-        '--out',
-        'x.mp4',
-      ],
+      ['generate', ...on(sim.url, 'evolink'), ...FAST_POLL, ...FOX, '--yes', '--no-wait', '--out', 'x.mp4'],
       { cwd },
     );
-    const wrong = await kling(
-      ['status', 'x.mp4.handle.json', '--gateway', 'modellix', '--base-url', sim.url, '--api-key', 'test'],
-      { cwd },
-    );
+    const wrong = await kling(['status', 'x.mp4.handle.json', ...on(sim.url, 'modellix')], { cwd });
     expect(wrong.code).toBe(2);
     expect(wrong.stderr).toContain('is a handle for evolink');
     expect((await kling(['wait', 'nothing-here.json', '--api-key', 'test'], { cwd })).code).toBe(2);
@@ -293,11 +217,8 @@ describe('kling simulator --fault, and interrupts', { timeout: TEST_TIMEOUT_MS }
     try {
       const result = await kling([
         'generate',
-        '--gateway',
-        'evolink',
-        '--base-url',
-        sim.url,
-        ...FAST,
+        ...on(sim.url, 'evolink'),
+        ...FAST_POLL,
         ...FOX,
         '--yes',
         '--json',
@@ -312,16 +233,7 @@ describe('kling simulator --fault, and interrupts', { timeout: TEST_TIMEOUT_MS }
       });
       expect((body.advice as string[]).join(' ')).toContain('check its dashboard before sending again');
 
-      const apiframe = await kling([
-        'generate',
-        '--gateway',
-        'apiframe',
-        '--base-url',
-        sim.url,
-        ...FAST,
-        ...FOX,
-        '--yes',
-      ]);
+      const apiframe = await kling(['generate', ...on(sim.url, 'apiframe'), ...FAST_POLL, ...FOX, '--yes']);
       expect(apiframe.code).toBe(6);
       expect(apiframe.stderr).toMatch(/re-run the same command with --idempotency-key [\w-]+/);
     } finally {
@@ -334,19 +246,7 @@ describe('kling simulator --fault, and interrupts', { timeout: TEST_TIMEOUT_MS }
     try {
       const cwd = tempDir();
       const child = spawnKling(
-        [
-          'generate',
-          '--gateway',
-          'modellix',
-          '--base-url',
-          sim.url,
-          '--api-key',
-          'test',
-          ...FOX,
-          '--yes',
-          '--out',
-          'slow.mp4',
-        ],
+        ['generate', ...on(sim.url, 'modellix'), ...FOX, '--yes', '--out', 'slow.mp4'],
         {
           cwd,
         },

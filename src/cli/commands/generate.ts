@@ -1,36 +1,44 @@
 import { constants } from 'node:fs';
 import { access } from 'node:fs/promises';
-import { dirname, isAbsolute, relative, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import {
   checkBudget,
   GATEWAYS,
+  KlingApiError,
+  KlingAuthError,
   type KlingClient,
   KlingNotFoundError,
   KlingSubmitUncertainError,
   KlingTaskFailedError,
+  KlingTimeoutError,
   KlingValidationError,
   type MaxCost,
   type PollOptions,
+  type SavedHandle,
   type SubmitRecord,
   type SucceededTask,
   type TaskHandle,
 } from 'kling-sdk';
 import {
   addConnectionOptions,
+  boundsText,
   type ConnectionFlags,
   connect,
   gatewayFrom,
   numberFlag,
+  POLL_INTERVAL_SECONDS,
   secondsFlag,
+  TIMEOUT_SECONDS,
 } from '../connection.js';
 import { addJsonOption, begin, type Context, type JsonFlag, withHelp } from '../context.js';
 import { CliError, EXIT, Interrupted } from '../exit-codes.js';
 import { describeEstimate, total } from '../format.js';
-import { handlePathFor, writeHandle } from '../handle-file.js';
+import { handlePathFor, videoFileFor, writeHandle } from '../handle-file.js';
 import type { Output } from '../io.js';
 import { DownloadProgress, RenderProgress } from '../progress.js';
 import { addRequestOptions, type RequestFlags, requestFromFlags } from '../request-options.js';
+import { safeText } from '../safe-text.js';
 import { addPricingOption, type PricingFlags, pricingFrom } from './quote.js';
 
 interface GenerateFlags extends RequestFlags, PricingFlags, ConnectionFlags, PollFlags, JsonFlag {
@@ -48,7 +56,10 @@ export function shellArg(path: string): string {
   return /^[\w./:@%+=,-]+$/.test(path) ? path : `'${path.replaceAll("'", `'\\''`)}'`;
 }
 
-/** `kling wait <target>` with the connection flags it needs to reach the same gateway again. */
+/**
+ * `kling wait <target>` with the connection flags it needs to reach the same gateway again. A key given
+ * with --api-key is asked for again (`--api-key YOUR_KEY`), never printed.
+ */
 export function resumeCommand(ctx: Context, target: string, flags: ConnectionFlags & PollFlags): string {
   const shown =
     isAbsolute(target) && !relative(ctx.cwd, target).startsWith('..') ? relative(ctx.cwd, target) : target;
@@ -56,6 +67,7 @@ export function resumeCommand(ctx: Context, target: string, flags: ConnectionFla
   if (!target.endsWith('.json') && flags.gateway !== undefined) parts.push(`--gateway ${flags.gateway}`);
   if (flags.baseUrl !== undefined) parts.push(`--base-url ${shellArg(flags.baseUrl)}`);
   if (flags.pollInterval !== undefined) parts.push(`--poll-interval ${shellArg(flags.pollInterval)}`);
+  if (flags.apiKey !== undefined) parts.push('--api-key YOUR_KEY (the key you passed; it is not printed)');
   return parts.join(' ');
 }
 
@@ -66,35 +78,117 @@ export interface PollFlags {
 export function addPollOption(command: Command): Command {
   return command.option(
     '--poll-interval <seconds>',
-    "poll at most this far apart (default: the gateway's render times and hints; e.g. 1 against a local simulator)",
+    `poll at most this far apart, ${boundsText(POLL_INTERVAL_SECONDS)} s (default: the gateway's render times and hints; e.g. 1 against a local simulator)`,
   );
+}
+
+/** The --timeout flag of generate and wait. */
+export function addTimeoutOption(command: Command): Command {
+  return command.option(
+    '--timeout <seconds>',
+    `give up waiting after this long, ${boundsText(TIMEOUT_SECONDS)} s (exit 5; default 20 minutes)`,
+  );
+}
+
+export function timeoutFrom(flags: { timeout?: string }): number | undefined {
+  return secondsFlag('--timeout', flags.timeout, TIMEOUT_SECONDS);
 }
 
 /** The client's poll policy for --poll-interval: every delay capped at it. */
 export function pollFrom(flags: PollFlags): { poll?: PollOptions } {
-  const intervalMs = secondsFlag('--poll-interval', flags.pollInterval);
+  const intervalMs = secondsFlag('--poll-interval', flags.pollInterval, POLL_INTERVAL_SECONDS);
   return intervalMs === undefined ? {} : { poll: { intervalMs, maxIntervalMs: intervalMs } };
 }
 
+/** The budget from --max-cost/--max-credits: malformed text is a usage error here, before anything is sent. */
 function maxCostFrom(flags: GenerateFlags): MaxCost | undefined {
   const usd = numberFlag('--max-cost', flags.maxCost);
   const credits = numberFlag('--max-credits', flags.maxCredits);
-  if (usd === undefined && credits === undefined) return undefined;
-  return { ...(usd === undefined ? {} : { usd }), ...(credits === undefined ? {} : { credits }) };
+  if (usd !== undefined) return credits === undefined ? { usd } : { usd, credits };
+  return credits === undefined ? undefined : { credits };
 }
 
+/** Most file systems take names of at most 255 bytes. */
+const MAX_NAME_BYTES = 255;
+
 /** Checked before the paid submit, so the video and its handle have somewhere to go. */
-async function checkWritable(dir: string): Promise<void> {
+async function checkWritable(out: string | undefined, cwd: string): Promise<void> {
+  const path = resolve(cwd, out ?? 'video.mp4');
+  const dir = dirname(path);
   try {
     await access(dir, constants.W_OK);
   } catch {
     throw new CliError(EXIT.usage, `--out: can't write to ${dir} (missing or read-only). Nothing was sent.`);
   }
+  if (out !== undefined && Buffer.byteLength(basename(handlePathFor(path))) > MAX_NAME_BYTES) {
+    throw new CliError(
+      EXIT.usage,
+      `--out: the name is too long for its handle file (${basename(handlePathFor(path))}). Nothing was sent.`,
+    );
+  }
 }
 
-/** A task id as a file name. */
-function fileNameFor(id: string): string {
-  return `${id.replace(/[^\w.-]+/g, '_')}.mp4`;
+/**
+ * Saves the handle of a paid task. A failure to write it does not end the command (the task is
+ * rendering and paid for): the handle is printed instead, and the failure report repeats it.
+ */
+async function saveHandle(
+  ctx: Context,
+  out: Output,
+  path: string,
+  saved: SavedHandle,
+): Promise<string | undefined> {
+  try {
+    await writeHandle(path, saved);
+    ctx.failure.extra.handleFile = path;
+    return path;
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    const advice = `could not save the handle to ${path} (${reason}); keep it to resume the task: ${JSON.stringify(saved)}`;
+    ctx.failure.advice.push(advice);
+    out.note(`kling: ${advice}`);
+    return undefined;
+  }
+}
+
+/**
+ * What a person needs to hear when a wait ends without a video, beyond the error itself: whether the
+ * task may still be rendering (and how to resume it), or why there is nothing to resume.
+ */
+function waitAdvice(
+  error: unknown,
+  id: string,
+  gateway: KlingClient['gateway'],
+  resume: string | undefined,
+  submittedHere: boolean,
+): string | undefined {
+  const vendor = GATEWAYS[gateway].vendor;
+  const task = safeText(id);
+  // A task that ended, or a wait that never started: nothing is left to resume.
+  if (KlingTaskFailedError.is(error) || KlingValidationError.is(error)) return undefined;
+  if (KlingNotFoundError.is(error)) {
+    const later =
+      submittedHere && resume !== undefined
+        ? `; it was just submitted, so it may not be listed yet: try ${resume} in a minute`
+        : ': check the id, --gateway, and that the key belongs to the account that submitted it';
+    return `${vendor} does not know task ${task}${later}`;
+  }
+  if (KlingAuthError.is(error)) {
+    return `${vendor} refused the API key${resume === undefined ? '' : `; if the task exists it keeps rendering: resume with ${resume} and a key ${vendor} accepts`}`;
+  }
+  if (
+    KlingApiError.is(error) &&
+    error.status >= 400 &&
+    error.status < 500 &&
+    ![408, 429].includes(error.status)
+  ) {
+    return `${vendor} refused to look up task ${task} (HTTP ${error.status}): check the id and --gateway`;
+  }
+  if (resume === undefined) return undefined;
+  const seen = submittedHere || (KlingTimeoutError.is(error) && error.lastTask !== undefined);
+  return seen
+    ? `the task is still rendering at ${vendor} (and is paid for): resume with ${resume}`
+    : `if the task is rendering at ${vendor}, resume with ${resume}`;
 }
 
 /**
@@ -111,9 +205,12 @@ export async function finish(
     outPath: string | undefined;
     /** The command that resumes this wait, or undefined where nothing can (the sandbox is gone). */
     resume: string | undefined;
+    /** Whether this command submitted the task (so it exists and is paid for). */
+    submittedHere: boolean;
   },
 ): Promise<{ task: SucceededTask; file?: { path: string; bytes: number } }> {
   const { resume } = options;
+  const id = typeof handle === 'string' ? handle : handle.id;
   const render = new RenderProgress(out, client.gateway);
   let task: SucceededTask;
   try {
@@ -123,19 +220,13 @@ export async function finish(
       onProgress: (t) => render.update(t),
     });
   } catch (error) {
-    // Not for a task that ended, or one the gateway does not know: nothing is left to resume there.
-    const ended =
-      KlingTaskFailedError.is(error) || KlingNotFoundError.is(error) || KlingValidationError.is(error);
-    if (!ended && resume !== undefined) {
-      ctx.failure.advice.push(
-        `the task is still rendering at ${GATEWAYS[client.gateway].vendor} (and is paid for): resume with ${resume}`,
-      );
-    }
+    const advice = waitAdvice(error, id, client.gateway, resume, options.submittedHere);
+    if (advice !== undefined) ctx.failure.advice.push(advice);
     throw error;
   } finally {
     render.stop();
   }
-  out.note(`rendered: ${task.videos.map((v) => v.url).join(' ')}`);
+  out.note(`rendered: ${task.videos.map((v) => safeText(v.url)).join(' ')}`);
   if (options.outPath === undefined) return { task };
   const bar = new DownloadProgress(out);
   try {
@@ -181,12 +272,15 @@ export function registerGenerate(program: Command, ctx: Context): void {
       '--max-credits <credits>',
       'refuse (exit 7) if the estimate is above this many credits, or unknown',
     )
-    .option('--timeout <seconds>', 'give up waiting after this long (exit 5; default 20 minutes)')
     .option(
       '--idempotency-key <key>',
       'apiframe only: the key of an uncertain submit, to recover its task without paying twice',
     )
-    .option('--no-wait', 'submit, save the handle and exit; kling wait <handle-file> finishes it');
+    .option(
+      '--no-wait',
+      'submit, save the handle and exit; kling wait <handle-file> finishes it (not with --sandbox)',
+    );
+  addTimeoutOption(command);
   addJsonOption(command);
   withHelp(command, [
     'kling generate --sandbox --prompt "a fox in the snow" --yes',
@@ -198,15 +292,24 @@ export function registerGenerate(program: Command, ctx: Context): void {
     const gateway = gatewayFrom(flags, ctx.env);
     const request = requestFromFlags(flags, gateway);
     const maxCost = maxCostFrom(flags);
-    const timeoutMs = secondsFlag('--timeout', flags.timeout);
-    const connection = await connect(gateway, flags, { pricing: pricingFrom(flags), ...pollFrom(flags) });
+    const timeoutMs = timeoutFrom(flags);
+    if (flags.sandbox === true && !flags.wait) {
+      throw new CliError(
+        EXIT.usage,
+        '--sandbox tasks live only as long as the command (its simulator stops with it): drop --no-wait',
+      );
+    }
+    const connection = await connect(gateway, flags, ctx.env, {
+      pricing: pricingFrom(flags),
+      ...pollFrom(flags),
+    });
     try {
       const { client } = connection;
       const estimate = client.estimate(request);
       out.line(`estimate: ${describeEstimate(estimate)}`);
       if (connection.sandbox) out.note('sandbox: an in-process gateway simulator; no key, nothing is spent');
       if (maxCost !== undefined) checkBudget(estimate, maxCost);
-      await checkWritable(dirname(resolve(ctx.cwd, flags.out ?? 'video.mp4')));
+      await checkWritable(flags.out, ctx.cwd);
       if (flags.yes !== true) {
         const where = `${GATEWAYS[gateway].vendor}${connection.sandbox ? ' (sandbox)' : ''}`;
         await out.confirm(`Submit to ${where} for ${total(estimate)}? Proceed?`, ctx.signal);
@@ -238,25 +341,49 @@ export function registerGenerate(program: Command, ctx: Context): void {
         throw error;
       }
 
-      const outPath = resolve(ctx.cwd, flags.out ?? fileNameFor(handle.id));
-      const handleFile = handlePathFor(outPath);
+      // The task exists and is paid for: record it before anything else that can fail (the id is the
+      // gateway's text, so the default file name is made safe from it). A sandbox task ends with this
+      // command, so its handle would resume nothing: none is saved.
       const saved = handle.toJSON();
       ctx.failure.extra.handle = saved;
-      out.line(`submitted: task ${handle.id} at ${gateway}`);
+      const outPath = resolve(ctx.cwd, flags.out ?? videoFileFor(handle.id));
+      const handleFile = connection.sandbox
+        ? undefined
+        : await saveHandle(ctx, out, handlePathFor(outPath), saved);
+      out.line(`submitted: task ${safeText(handle.id)} at ${gateway}`);
       out.line(`handle: ${JSON.stringify(saved)}`);
-      await writeHandle(handleFile, saved);
-      ctx.failure.extra.handleFile = handleFile;
-      out.line(`handle saved to ${handleFile}`);
-      const resume = connection.sandbox ? undefined : resumeCommand(ctx, handleFile, flags);
+      if (handleFile !== undefined) out.line(`handle saved to ${handleFile}`);
+      const resume = connection.sandbox
+        ? undefined
+        : resumeCommand(ctx, handleFile ?? handle.id, { ...flags, gateway });
       if (!flags.wait) {
         if (resume !== undefined) out.line(`resume with: ${resume}`);
-        out.result({ ok: true, gateway, estimate, handle: saved, handleFile });
+        out.result({
+          ok: true,
+          gateway,
+          estimate,
+          handle: saved,
+          ...(handleFile === undefined ? {} : { handleFile }),
+        });
         return;
       }
 
-      const { task, file } = await finish(ctx, out, client, handle, { timeoutMs, outPath, resume });
+      const { task, file } = await finish(ctx, out, client, handle, {
+        timeoutMs,
+        outPath,
+        resume,
+        submittedHere: true,
+      });
       out.line(`saved ${file?.path ?? outPath} (${file?.bytes ?? 0} bytes)`);
-      out.result({ ok: true, gateway, estimate, handle: saved, handleFile, task: taskSummary(task), file });
+      out.result({
+        ok: true,
+        gateway,
+        estimate,
+        handle: saved,
+        ...(handleFile === undefined ? {} : { handleFile }),
+        task: taskSummary(task),
+        file,
+      });
     } finally {
       await connection.close();
     }

@@ -1,16 +1,20 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { GATEWAYS, type Task } from 'kling-sdk';
-import {
-  addConnectionOptions,
-  type ConnectionFlags,
-  connect,
-  gatewayFrom,
-  secondsFlag,
-} from '../connection.js';
+import { GATEWAYS, KlingNotFoundError, type Task } from 'kling-sdk';
+import { addConnectionOptions, type ConnectionFlags, connect, gatewayFrom } from '../connection.js';
 import { addJsonOption, begin, type Context, type JsonFlag, withHelp } from '../context.js';
 import { resolveTarget, videoPathFor } from '../handle-file.js';
-import { addPollOption, finish, type PollFlags, pollFrom, resumeCommand, taskSummary } from './generate.js';
+import { safeText } from '../safe-text.js';
+import {
+  addPollOption,
+  addTimeoutOption,
+  finish,
+  type PollFlags,
+  pollFrom,
+  resumeCommand,
+  taskSummary,
+  timeoutFrom,
+} from './generate.js';
 
 interface StatusFlags extends ConnectionFlags, JsonFlag {}
 interface WaitFlags extends StatusFlags, PollFlags {
@@ -22,30 +26,57 @@ interface WaitFlags extends StatusFlags, PollFlags {
 const TARGET = '<id|handle-file>';
 const TARGET_HELP = 'a task id (with --gateway), or a handle file saved by kling generate';
 
-function describeTask(task: Task): string[] {
-  const progress = task.progress === undefined ? '' : ` ${Math.round(task.progress)}%`;
-  const eta = task.etaSeconds === undefined ? '' : ` (about ${Math.round(task.etaSeconds)} s left)`;
+function finite(value: number | undefined): value is number {
+  return typeof value === 'number' && Number.isFinite(value);
+}
+
+/** A date the gateway gave (or one computed from its fields), or nothing when it is out of range. */
+function dateText(date: Date | undefined): string | undefined {
+  return date instanceof Date && Number.isFinite(date.getTime()) ? date.toISOString() : undefined;
+}
+
+/**
+ * `kling status` for people. Each field from the gateway is one line of safe text (`safeText`): the
+ * id, the status word, URLs and the error can't act on the terminal or start lines of their own.
+ */
+export function describeTask(task: Task): string[] {
+  const progress = finite(task.progress) ? ` ${Math.round(task.progress)}%` : '';
+  // An estimate of the time left, only while the task is still on its way.
+  const pending = task.status === 'queued' || task.status === 'running';
+  const eta =
+    pending && finite(task.etaSeconds) && task.etaSeconds > 0
+      ? ` (about ${Math.round(task.etaSeconds)} s left)`
+      : '';
   const lines = [
-    `task ${task.id} at ${task.gateway} (${GATEWAYS[task.gateway].vendor}): ${task.status}${progress}${eta}`,
+    `task ${safeText(task.id)} at ${task.gateway} (${GATEWAYS[task.gateway].vendor}): ${task.status}${progress}${eta}`,
   ];
   if (task.statusUnknown === true)
-    lines.push(`  the gateway said '${task.vendorStatus}', a status word the SDK does not know`);
+    lines.push(`  the gateway said '${safeText(task.vendorStatus)}', a status word the SDK does not know`);
   if (task.status === 'succeeded') {
     for (const video of task.videos) {
-      lines.push(
-        `  video: ${video.url}${video.expiresAt === undefined ? '' : ` (until ${video.expiresAt.toISOString()})`}`,
-      );
+      const until = dateText(video.expiresAt);
+      lines.push(`  video: ${safeText(video.url)}${until === undefined ? '' : ` (until ${until})`}`);
     }
   }
   if (task.status === 'failed' || task.status === 'canceled') {
-    lines.push(
-      `  error: ${task.error.message}${task.error.code === undefined ? '' : ` (${task.error.code})`}`,
-    );
+    const code = task.error.code === undefined ? '' : ` (${safeText(task.error.code)})`;
+    lines.push(`  error: ${safeText(task.error.message)}${code}`);
   }
   if (task.cost !== undefined) {
-    lines.push(`  cost: ${task.cost.amount} ${task.cost.unit}${task.cost.reserved ? ' (reserved)' : ''}`);
+    lines.push(
+      `  cost: ${safeText(task.cost.amount)} ${task.cost.unit}${task.cost.reserved ? ' (reserved)' : ''}`,
+    );
   }
   return lines;
+}
+
+/** Why a task can't be read, where the error alone leaves it unclear. */
+function notKnown(ctx: Context, error: unknown, gateway: Task['gateway'], id: string): void {
+  if (KlingNotFoundError.is(error)) {
+    ctx.failure.advice.push(
+      `${GATEWAYS[gateway].vendor} does not know task ${safeText(id)}: check the id, --gateway, and that the key belongs to the account that submitted it`,
+    );
+  }
 }
 
 export function registerTasks(program: Command, ctx: Context): void {
@@ -62,10 +93,13 @@ export function registerTasks(program: Command, ctx: Context): void {
   status.action(async (target: string, flags: StatusFlags) => {
     const out = begin(ctx, flags);
     const { gateway, id, saved } = await resolveTarget(target, flags, ctx.env, ctx.cwd);
-    const connection = await connect(gateway, flags);
+    const connection = await connect(gateway, flags, ctx.env);
     try {
       const handle = saved === undefined ? id : connection.client.resume(saved);
-      const task = await connection.client.getTask(handle, { signal: ctx.signal });
+      const task = await connection.client.getTask(handle, { signal: ctx.signal }).catch((error: unknown) => {
+        notKnown(ctx, error, gateway, id);
+        throw error;
+      });
       out.result({ ok: true, task });
       for (const line of describeTask(task)) out.line(line);
     } finally {
@@ -81,8 +115,8 @@ export function registerTasks(program: Command, ctx: Context): void {
   addPollOption(wait);
   wait
     .option('--out <path>', 'where to save the video (default: the handle file name without .handle.json)')
-    .option('--no-download', 'print the video links instead of downloading')
-    .option('--timeout <seconds>', 'give up waiting after this long (exit 5; default 20 minutes)');
+    .option('--no-download', 'print the video links instead of downloading');
+  addTimeoutOption(wait);
   addJsonOption(wait);
   withHelp(wait, [
     'kling wait boat.mp4.handle.json',
@@ -91,15 +125,20 @@ export function registerTasks(program: Command, ctx: Context): void {
   wait.action(async (target: string, flags: WaitFlags) => {
     const out = begin(ctx, flags);
     const { gateway, id, saved, file } = await resolveTarget(target, flags, ctx.env, ctx.cwd);
-    const timeoutMs = secondsFlag('--timeout', flags.timeout);
-    const connection = await connect(gateway, flags, pollFrom(flags));
+    const timeoutMs = timeoutFrom(flags);
+    const connection = await connect(gateway, flags, ctx.env, pollFrom(flags));
     try {
       const handle = saved === undefined ? id : connection.client.resume(saved);
       const resume = resumeCommand(ctx, file ?? id, { ...flags, gateway });
       const wanted = flags.out ?? (file === undefined ? undefined : videoPathFor(file));
       const outPath = flags.download && wanted !== undefined ? resolve(ctx.cwd, wanted) : undefined;
-      const result = await finish(ctx, out, connection.client, handle, { timeoutMs, outPath, resume });
-      for (const video of result.task.videos) out.line(`video: ${video.url}`);
+      const result = await finish(ctx, out, connection.client, handle, {
+        timeoutMs,
+        outPath,
+        resume,
+        submittedHere: false,
+      });
+      for (const video of result.task.videos) out.line(`video: ${safeText(video.url)}`);
       if (result.file !== undefined) out.line(`saved ${result.file.path} (${result.file.bytes} bytes)`);
       out.result({ ok: true, task: taskSummary(result.task), file: result.file });
     } finally {
@@ -118,7 +157,7 @@ export function registerBalance(program: Command, ctx: Context): void {
   command.action(async (flags: StatusFlags & { gateway?: string }) => {
     const out = begin(ctx, flags);
     const gateway = gatewayFrom(flags, ctx.env);
-    const connection = await connect(gateway, flags);
+    const connection = await connect(gateway, flags, ctx.env);
     try {
       const balance = await connection.client.getBalance({ signal: ctx.signal });
       out.result({ ok: true, gateway: balance.gateway, amount: balance.amount, unit: balance.unit });
