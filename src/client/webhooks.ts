@@ -14,6 +14,7 @@ import {
   KlingWebhookError,
 } from '../errors.js';
 import { ADAPTERS, type HeaderLookup, type Task, type TaskStatus } from '../gateways/index.js';
+import { MAX_JSON_DEPTH, nestsDeeperThan } from '../http/json.js';
 import type { SavedHandle } from './handle.js';
 
 /** Request headers: a fetch `Headers`, or Node's `req.headers` (names matched case-insensitively). */
@@ -50,9 +51,6 @@ export interface ParsedWebhook {
 
 /** The largest webhook body read (a status reply is a few KB). */
 const MAX_WEBHOOK_BYTES = 1024 * 1024;
-
-/** The deepest nesting read; the documented callbacks are at most 5 levels deep. */
-const MAX_WEBHOOK_DEPTH = 64;
 
 /**
  * Verifies (where the gateway signs) and reads one callback. A missing or wrong apiframe signature
@@ -99,10 +97,8 @@ export function readWebhook(input: ParseWebhookInput, now: number): ParsedWebhoo
   // JSON.parse builds any depth without recursion, but spends ~1 s on a megabyte of `[`, and what walks
   // the value later (JSON.stringify, a logger) recurses: a body nested deeper than any callback is
   // refused before it is parsed (anyone can post an unsigned one).
-  if (nestsDeeperThan(text, MAX_WEBHOOK_DEPTH)) {
-    throw new KlingWebhookError(
-      `${gateway}: the callback body nests deeper than ${MAX_WEBHOOK_DEPTH} levels`,
-    );
+  if (nestsDeeperThan(text, MAX_JSON_DEPTH)) {
+    throw new KlingWebhookError(`${gateway}: the callback body nests deeper than ${MAX_JSON_DEPTH} levels`);
   }
   let body: unknown;
   try {
@@ -171,28 +167,6 @@ export function confirmedTask(gateway: GatewayId, askedFor: string, task: Task):
 function quoted(id: string): string {
   const text = JSON.stringify(id);
   return text.length > 80 ? `${text.slice(0, 79)}…"` : text;
-}
-
-/**
- * Whether the arrays and objects of JSON text nest deeper than `max` (brackets inside strings do not
- * count). One pass, stopping at the first level too deep.
- */
-function nestsDeeperThan(text: string, max: number): boolean {
-  let depth = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 0x22) {
-      // Skip the string: to the next quote not escaped by a backslash.
-      for (i++; i < text.length; i++) {
-        const d = text.charCodeAt(i);
-        if (d === 0x5c) i++;
-        else if (d === 0x22) break;
-      }
-    } else if (c === 0x5b || c === 0x7b) {
-      if (++depth > max) return true;
-    } else if (c === 0x5d || c === 0x7d) depth--;
-  }
-  return false;
 }
 
 function rawBytes(rawBody: unknown): Uint8Array {
