@@ -7,6 +7,7 @@
  */
 
 import type { GatewayId } from './catalog/gateways.js';
+import type { FailedTask, Task } from './catalog/task.js';
 
 /** Whether a submit that failed may have created (and billed) a task at the gateway. */
 export type TaskState = 'not-created' | 'may-exist';
@@ -17,12 +18,11 @@ export interface ValidationIssue {
   message: string;
 }
 
-/** The last task seen, carried by wait and task errors (typed loosely here to keep this module a leaf). */
-export interface TaskSnapshot {
-  id: string;
-  gateway: GatewayId;
-  status: string;
-}
+/**
+ * The last task seen, as `KlingTimeoutError.lastTask` carried it.
+ * @deprecated Use `Task` (`KlingTimeoutError.lastTask`) or `FailedTask` (`KlingTaskFailedError.task`).
+ */
+export type TaskSnapshot = Task;
 
 const KINDS = Symbol.for('kling-sdk.error.kinds');
 
@@ -222,9 +222,9 @@ export class KlingTimeoutError extends KlingError {
   static override readonly kind: string = 'KlingTimeoutError';
   static override readonly is: (value: unknown) => value is KlingTimeoutError =
     brandCheck('KlingTimeoutError');
-  readonly lastTask?: TaskSnapshot;
+  readonly lastTask?: Task;
 
-  constructor(message: string, options: ErrorOptions & { lastTask?: TaskSnapshot } = {}) {
+  constructor(message: string, options: ErrorOptions & { lastTask?: Task } = {}) {
     super(message, options);
     if (options.lastTask !== undefined) this.lastTask = options.lastTask;
   }
@@ -253,14 +253,17 @@ export class KlingSubmitUncertainError extends KlingError {
   }
 }
 
-/** The task ended as failed or canceled at the gateway. */
+/**
+ * The task ended as failed or canceled at the gateway. `task` is that task: `task.status` is `'failed'`
+ * or `'canceled'` and `task.error` holds the gateway's `code` (where it sends one) and `message`.
+ */
 export class KlingTaskFailedError extends KlingError {
   static override readonly kind: string = 'KlingTaskFailedError';
   static override readonly is: (value: unknown) => value is KlingTaskFailedError =
     brandCheck('KlingTaskFailedError');
-  readonly task: TaskSnapshot;
+  readonly task: FailedTask;
 
-  constructor(message: string, task: TaskSnapshot, options: ErrorOptions = {}) {
+  constructor(message: string, task: FailedTask, options: ErrorOptions = {}) {
     super(message, options);
     this.task = task;
   }

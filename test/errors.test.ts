@@ -78,12 +78,12 @@ describe('KlingError family', () => {
     const cause = new Error('socket hang up');
     const error = new KlingTimeoutError('deadline', {
       cause,
-      lastTask: { id: 't', gateway: 'evolink', status: 'running' },
+      lastTask: { id: 't', gateway: 'evolink', status: 'running', raw: {} },
     });
     expect(error.cause).toBe(cause);
     expect(JSON.parse(JSON.stringify(error))).toEqual({
       name: 'KlingTimeoutError',
-      lastTask: { id: 't', gateway: 'evolink', status: 'running' },
+      lastTask: { id: 't', gateway: 'evolink', status: 'running', raw: {} },
     });
   });
 

@@ -1,43 +1,9 @@
 import type { GatewayId } from '../catalog/index.js';
+import type { Task, TaskCost, TaskStatus } from '../catalog/task.js';
 import type { ResolvedVideoRequest } from '../request/index.js';
 
-export interface Video {
-  url: string;
-  /** When the gateway's link stops working (EvoLink and apiframe: 24 h; Modellix: `result_expires_at`). */
-  expiresAt?: Date;
-}
-
-export type TaskStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'canceled';
-
-/** The cost a gateway reports on a task, in its own unit. */
-export interface TaskCost {
-  amount: number;
-  unit: 'credits' | 'usd';
-  /** True where the figure is a reservation made at submit, not the final charge. */
-  reserved: boolean;
-}
-
-/** One task, normalized from any gateway (DESIGN.md §4). `raw` is the reply exactly as received. */
-export type Task = {
-  id: string;
-  gateway: GatewayId;
-  /** 0–100, where the gateway reports it. */
-  progress?: number;
-  /** Seconds until the gateway expects to finish, where it gives a hint. */
-  etaSeconds?: number;
-  raw: unknown;
-  cost?: { amount: number; unit: 'credits' | 'usd'; reserved: boolean };
-  /** The gateway's own status word, as sent. */
-  vendorStatus?: string;
-  /** True when `vendorStatus` is a word we do not know: the task is treated as still running. */
-  statusUnknown?: boolean;
-} & (
-  | { status: 'queued' | 'running' }
-  | { status: 'succeeded'; videos: [Video, ...Video[]] }
-  | { status: 'failed' | 'canceled'; error: { code?: string; message: string } }
-);
-
-export type SucceededTask = Extract<Task, { status: 'succeeded' }>;
+// The task types live in the catalog (so the leaf `errors.ts` can name them); re-exported here.
+export type { FailedTask, SucceededTask, Task, TaskCost, TaskStatus, Video } from '../catalog/task.js';
 
 /** An HTTP request an adapter wants sent, relative to the client's base URL. */
 export interface WireRequest {
@@ -63,6 +29,11 @@ export interface ParseContext {
   statusMap?: Readonly<Record<string, TaskStatus>>;
   /** Now, in ms (to turn relative hints into absolute times). */
   now: number;
+  /**
+   * The id the status request asked for. Used only when a reply names no task at all (some reseller
+   * shapes carry none); a reply that names a task is read as naming it.
+   */
+  taskId?: string;
 }
 
 export interface ErrorDetails {

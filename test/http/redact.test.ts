@@ -112,7 +112,7 @@ describe('errors', () => {
     const task = {
       id: 't',
       gateway: 'evolink' as const,
-      status: 'failed',
+      status: 'failed' as const,
       vendorStatus: KEY,
       error: { message: `rejected ${KEY}` },
       raw: { echo: KEY },
@@ -135,11 +135,17 @@ describe('errors', () => {
     // The caller's object was replaced on the error, not mutated.
     expect(task.raw.echo).toBe(KEY);
     expect(failed.task).not.toBe(task);
-    expect((failed.task as unknown as typeof task).error.message).toBe(`rejected ${REDACTED}`);
+    expect(failed.task.error.message).toBe(`rejected ${REDACTED}`);
   });
 
   it('an error without the key keeps its fields (same references)', () => {
-    const task = { id: 't', gateway: 'evolink' as const, status: 'failed' };
+    const task = {
+      id: 't',
+      gateway: 'evolink' as const,
+      status: 'failed' as const,
+      error: { message: 'x' },
+      raw: {},
+    };
     const error = new KlingTaskFailedError('failed', task);
     redactError(error, KEY);
     expect(error.task).toBe(task);
