@@ -90,7 +90,7 @@ export async function createTask(
   }
   const read = await readBody(request);
   if ('problem' in read) return reject([read.problem]);
-  const problems = new Problems(state.strict);
+  const problems = new Problems(state.strict, state.requireExplicitDefaults);
   protocol.validate(read.body, problems);
   checkOwnUploads(state, read.body, '', problems);
   if (problems.list.length > 0) return reject(problems.list);

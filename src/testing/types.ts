@@ -59,11 +59,19 @@ export interface SimulatorOptions {
   /** Injectable clock in ms; default Date.now. */
   now?: () => number;
   /**
-   * Default true: reject unknown fields on every gateway and require mode, duration and sound to be sent
-   * explicitly (the SDK must send every price-relevant default). With false, only the rules the vendors
-   * document are enforced (including apiframe's documented `additionalProperties: false`).
+   * Default true: reject unknown fields on every gateway and apply limits inferred from sibling APIs.
+   * With false, only the rules the vendors document are enforced (including apiframe's documented
+   * `additionalProperties: false`). Either way a body that leaves a field to the vendor's default is
+   * accepted, and the vendor's default is what is priced and rendered (see `requireExplicitDefaults`).
    */
   strict?: boolean;
+  /**
+   * Default false. True: refuse a create body that leaves a price- or content-changing field (mode,
+   * duration, sound and their vendor spellings) to the vendor's default, with `<field>: must be sent
+   * explicitly`. The vendors accept such bodies; the SDK's own rule is that it never sends one, and the
+   * SDK's tests turn this on to prove it.
+   */
+  requireExplicitDefaults?: boolean;
   /**
    * Where callbacks go (apiframe `webhookUrl`, EvoLink and API in One `callback_url`). Unset: none
    * leaves the simulator; each is recorded in `stats.callbacks` with status 'skipped'. A string: an

@@ -20,7 +20,7 @@ import { type RunningSimulator, SAMPLE_VIDEO, startGatewaySimulator } from '../.
 let sim: RunningSimulator;
 let dir: string;
 beforeAll(async () => {
-  sim = await startGatewaySimulator({ seed: 42 });
+  sim = await startGatewaySimulator({ seed: 42, requireExplicitDefaults: true });
   dir = await mkdtemp(join(tmpdir(), 'kling-it-'));
 });
 afterAll(async () => {

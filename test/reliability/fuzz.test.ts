@@ -44,7 +44,7 @@ function fitTo(gateway: GatewayId, request: VideoRequest): VideoRequest {
 }
 
 describe('random requests against each gateway', () => {
-  const sim = createGatewaySimulator({ seed: 21 });
+  const sim = createGatewaySimulator({ seed: 21, requireExplicitDefaults: true });
   const { fetch, calls } = inProcessFetch(sim);
   const clients = Object.fromEntries(
     GATEWAY_IDS.map((g) => [

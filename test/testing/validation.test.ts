@@ -6,7 +6,7 @@ import { create, GATEWAYS, WIRE } from './helpers.js';
 let strict: RunningSimulator;
 let lenient: RunningSimulator;
 beforeAll(async () => {
-  strict = await startGatewaySimulator({ seed: 11 });
+  strict = await startGatewaySimulator({ seed: 11, requireExplicitDefaults: true });
   lenient = await startGatewaySimulator({ seed: 11, strict: false });
 });
 afterAll(async () => {

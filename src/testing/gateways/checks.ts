@@ -2,13 +2,18 @@ import type { JsonObject, JsonValue } from '../types.js';
 
 /**
  * Collects every problem with a request body (never stops at the first), as `path: problem`.
- * Rules come in two strengths: `add` for what the vendor documents, `addStrict` for what only strict mode
- * enforces (undocumented fields, price-relevant defaults left implicit, limits inferred from sibling APIs).
+ * Rules come in three strengths: `add` for what the vendor documents, `addStrict` for what only strict
+ * mode enforces (undocumented fields, limits inferred from sibling APIs), and `addExplicit` for the SDK's
+ * own rule that price-relevant defaults are sent explicitly (option `requireExplicitDefaults`, off by
+ * default: the vendors apply their own defaults).
  */
 export class Problems {
   private readonly found: string[] = [];
 
-  constructor(private readonly strict: boolean) {}
+  constructor(
+    private readonly strict: boolean,
+    private readonly requireExplicitDefaults = false,
+  ) {}
 
   add(path: string, message: string): void {
     this.found.push(path === '' ? message : `${path}: ${message}`);
@@ -16,6 +21,10 @@ export class Problems {
 
   addStrict(path: string, message: string): void {
     if (this.strict) this.add(path, message);
+  }
+
+  addExplicit(path: string, message: string): void {
+    if (this.requireExplicitDefaults) this.add(path, message);
   }
 
   get list(): readonly string[] {
@@ -61,10 +70,13 @@ export function checkRequired(problems: Problems, path: string, value: JsonValue
   if (value === undefined) problems.add(path, 'is required');
 }
 
-/** Strict mode: the value changes the price or the content, so the caller must not rely on a default. */
+/**
+ * `requireExplicitDefaults` only: the value changes the price or the content, so the caller must not
+ * rely on a default (the vendor applies its own when it is left out).
+ */
 export function checkExplicit(problems: Problems, path: string, value: JsonValue | undefined): void {
   if (value === undefined)
-    problems.addStrict(path, 'must be sent explicitly (its default changes the price)');
+    problems.addExplicit(path, 'must be sent explicitly (its default changes the price)');
 }
 
 interface StringRule {
