@@ -1,21 +1,36 @@
 import { HttpResponse } from 'msw';
-import type { GatewayProtocol } from './gateways/index.js';
+import type { GatewayError, GatewayProtocol } from './gateways/index.js';
 import type { SeededRandom } from './random.js';
-import type { FaultKind, FaultRule, GatewayId, SimulatorOp } from './types.js';
+import type { FaultKind, FaultRule, GatewayId, JsonObject, SimulatorOp } from './types.js';
 
-/** Decides, per request, which fault rule (if any) hits it: first matching rule in order wins. */
+/**
+ * Decides, per request, which fault rule (if any) hits it: first matching rule in order wins. A rule of
+ * kind 'none' that wins lets the request through untouched (and keeps later rules from it).
+ */
 export class FaultPlanner {
+  private rules: readonly FaultRule[];
   private matched: number[];
 
   constructor(
-    private readonly rules: readonly FaultRule[],
+    rules: readonly FaultRule[],
     private readonly random: SeededRandom,
   ) {
-    for (const rule of rules) assertValidRule(rule);
-    this.matched = rules.map(() => 0);
+    this.rules = checked(rules);
+    this.matched = this.rules.map(() => 0);
   }
 
   pick(gateway: GatewayId | 'unknown', op: SimulatorOp): FaultRule | undefined {
+    const rule = this.match(gateway, op);
+    return rule?.kind === 'none' ? undefined : rule;
+  }
+
+  /** New rules from the next request on; their counts start at zero. */
+  replace(rules: readonly FaultRule[]): void {
+    this.rules = checked(rules);
+    this.matched = this.rules.map(() => 0);
+  }
+
+  private match(gateway: GatewayId | 'unknown', op: SimulatorOp): FaultRule | undefined {
     for (const [index, rule] of this.rules.entries()) {
       if (rule.op !== 'any' && rule.op !== op) continue;
       if (rule.gateway !== undefined && rule.gateway !== gateway) continue;
@@ -31,6 +46,12 @@ export class FaultPlanner {
   reset(): void {
     this.matched = this.rules.map(() => 0);
   }
+}
+
+/** A copy of the rules (a caller mutating its array later changes nothing), each one checked. */
+function checked(rules: readonly FaultRule[]): FaultRule[] {
+  for (const rule of rules) assertValidRule(rule);
+  return rules.map((rule) => ({ ...rule }));
 }
 
 function assertValidRule(rule: FaultRule): void {
@@ -50,18 +71,64 @@ const HTTP_FAULTS = {
   'http-504': 504,
 } as const;
 
+/** Refusals that say nothing was created: a 400 (the body was refused) and a 402 (no credits). */
+const REFUSALS = new Set<FaultKind>(['http-400', 'http-402']);
+
 /** Faults answered without asking the gateway: nothing is created. */
-export type ShortCircuitFault = keyof typeof HTTP_FAULTS | 'html' | 'huge-body' | 'drip';
-/** Faults that let the gateway do its work, then spoil or drop the reply. */
+export type ShortCircuitFault =
+  | keyof typeof HTTP_FAULTS
+  | 'http-400'
+  | 'http-402'
+  | 'html'
+  | 'huge-body'
+  | 'drip';
+/** Faults that let the gateway do its work, then spoil, replace or drop the reply. */
 export type SpoilingFault =
   | 'drop-after-create'
+  | 'hang-after-create'
+  | 'http-500-after-create'
   | 'truncated-json'
   | 'wrong-content-type'
   | 'unknown-status'
   | 'missing-fields';
 
 export function isShortCircuit(kind: FaultKind): kind is ShortCircuitFault {
-  return kind === 'html' || kind === 'huge-body' || kind === 'drip' || kind in HTTP_FAULTS;
+  return (
+    kind === 'html' || kind === 'huge-body' || kind === 'drip' || kind in HTTP_FAULTS || REFUSALS.has(kind)
+  );
+}
+
+/** What the 400 fault says was wrong (a `path: problem`, as the validators report). */
+export const REFUSED_BY_FAULT = 'body: refused (simulated http-400 fault)';
+
+/**
+ * The request's JSON object body, for the 402 fault (apiframe quotes the credits the request needed);
+ * `{}` when it has none or it is not a JSON object.
+ */
+export async function bodyOf(request: Request): Promise<JsonObject> {
+  try {
+    const body: unknown = JSON.parse(await request.text());
+    return typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as JsonObject) : {};
+  } catch {
+    return {};
+  }
+}
+
+/** A reply in the gateway's error shape (plain text when none applies). */
+function gatewayError(
+  error: GatewayError,
+  status: number,
+  protocol: GatewayProtocol | undefined,
+  headers: Record<string, string> = {},
+): Response {
+  if (protocol === undefined) return HttpResponse.text(`${status}`, { status, headers });
+  const reply = protocol.errorReply(error);
+  return HttpResponse.json(reply.body, { status: reply.status, headers });
+}
+
+/** `http-500-after-create`: the gateway did its work, then answered 500 in its error shape. */
+export function serverErrorReply(protocol: GatewayProtocol | undefined): Response {
+  return gatewayError({ kind: 'unavailable', status: 500 }, 500, protocol);
 }
 
 const HUGE_BODY_BYTES = 50 * 1024 * 1024;
@@ -100,13 +167,20 @@ function streamedReply(kind: 'huge-body' | 'drip'): Response {
   return new HttpResponse(body, { status: 200, headers: { 'content-type': 'application/json' } });
 }
 
-/** The reply to a short-circuit fault, in the gateway's error shape (plain text when none applies). */
+/**
+ * The reply to a short-circuit fault, in the gateway's error shape (plain text when none applies).
+ * `body` is the request's, for the 402 fault.
+ */
 export function shortCircuitReply(
   kind: ShortCircuitFault,
   retryAfter: FaultRule['retryAfter'],
   protocol: GatewayProtocol | undefined,
+  body: JsonObject = {},
 ): Response {
   if (kind === 'huge-body' || kind === 'drip') return streamedReply(kind);
+  if (kind === 'http-400')
+    return gatewayError({ kind: 'invalid', problems: [REFUSED_BY_FAULT] }, 400, protocol);
+  if (kind === 'http-402') return gatewayError({ kind: 'no-credits', body }, 402, protocol);
   if (kind === 'html') {
     return new HttpResponse(BAD_GATEWAY_PAGE, {
       status: 502,
@@ -117,14 +191,12 @@ export function shortCircuitReply(
   const headers: Record<string, string> = {};
   if ((status === 429 || status === 503) && retryAfter !== undefined)
     headers['retry-after'] = String(retryAfter);
-  if (protocol === undefined) return HttpResponse.text(`${status}`, { status, headers });
-  const reply = protocol.errorReply({ kind: 'unavailable', status });
-  return HttpResponse.json(reply.body, { status: reply.status, headers });
+  return gatewayError({ kind: 'unavailable', status }, status, protocol, headers);
 }
 
 /** The real reply, spoiled: cut to its first half, relabelled text/plain, or with fields changed. */
 export async function spoil(
-  kind: Exclude<SpoilingFault, 'drop-after-create'>,
+  kind: 'truncated-json' | 'wrong-content-type' | 'unknown-status' | 'missing-fields',
   response: Response,
 ): Promise<Response> {
   const headers = new Headers(response.headers);

@@ -1,5 +1,5 @@
 import { type HttpHandler, HttpResponse, http } from 'msw';
-import { isShortCircuit, shortCircuitReply, spoil } from './faults.js';
+import { bodyOf, isShortCircuit, serverErrorReply, shortCircuitReply, spoil } from './faults.js';
 import { type GatewayProtocol, looksLikeApiInOneId, PROTOCOLS } from './gateways/index.js';
 import {
   createTask,
@@ -49,9 +49,10 @@ async function serve(state: SimulatorState, route: Route, answer: () => Promise<
     await state.untilEnded(request.signal);
     return HttpResponse.error();
   }
+  const protocol = route.gateway === 'unknown' ? undefined : PROTOCOLS[route.gateway];
   if (fault !== undefined && isShortCircuit(fault.kind)) {
-    const protocol = route.gateway === 'unknown' ? undefined : PROTOCOLS[route.gateway];
-    const response = shortCircuitReply(fault.kind, fault.retryAfter, protocol);
+    const body = fault.kind === 'http-402' ? await bodyOf(request) : undefined;
+    const response = shortCircuitReply(fault.kind, fault.retryAfter, protocol, body);
     entry.status = response.status;
     return response;
   }
@@ -67,6 +68,16 @@ async function serve(state: SimulatorState, route: Route, answer: () => Promise<
   if (fault?.kind === 'drop-after-create') {
     entry.status = 'dropped';
     return HttpResponse.error();
+  }
+  if (fault?.kind === 'hang-after-create') {
+    entry.status = 'hung';
+    await state.untilEnded(request.signal);
+    return HttpResponse.error();
+  }
+  if (fault?.kind === 'http-500-after-create') {
+    const response = serverErrorReply(protocol);
+    entry.status = response.status;
+    return response;
   }
   entry.status = outcome.response.status;
   if (

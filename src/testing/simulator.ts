@@ -20,6 +20,7 @@ export function buildSimulator(options: SimulatorOptions = {}): SimulatorInterna
     uploads: () => state.uploadList(),
     clock: () => state.clock(),
     reset: () => state.reset(),
+    setFaults: (rules) => state.faults.replace(rules),
     clientClock: scaledClock(state),
   };
   return { simulator, state };

@@ -15,14 +15,27 @@ export type JsonObject = { [key: string]: JsonValue };
 export type SimulatorOp = 'create' | 'status' | 'download' | 'upload' | 'balance' | 'other';
 
 export type FaultKind =
+  /** No fault: the request is answered as usual. A step of a sequence (see `FaultRule.times`). */
+  | 'none'
   | 'http-500'
   | 'http-502'
   | 'http-503'
   | 'http-504'
   | 'http-429'
+  /** 400 in the gateway's validation-error shape, before the gateway acts: nothing is created. */
+  | 'http-400'
+  /** 402 (no credits) in the gateway's shape, before the gateway acts: nothing is created. */
+  | 'http-402'
+  /** The connection closes after the request arrived, before the gateway acts: nothing is created. */
   | 'reset'
+  /** The gateway acts (a create creates the task), then the connection closes without a reply. */
   | 'drop-after-create'
+  /** The gateway acts (a create creates the task), then answers 500 in its error shape. */
+  | 'http-500-after-create'
+  /** No reply until the client gives up (aborts or times out); the gateway does nothing. */
   | 'hang'
+  /** The gateway acts (a create creates the task), then no reply until the client gives up. */
+  | 'hang-after-create'
   | 'html'
   | 'truncated-json'
   | 'wrong-content-type'
@@ -42,7 +55,12 @@ export interface FaultRule {
   gateway?: GatewayId;
   /** Probability 0..1 that a matching request is hit, drawn from the seeded PRNG. Default 1. */
   rate?: number;
-  /** Only the first N requests matching op and gateway (whether or not `rate` hit them). */
+  /**
+   * Only the first N requests matching op and gateway that reach this rule (whether or not `rate` hit
+   * them). A sequence is a list of `times: 1` rules: `[{ op: 'create', kind: 'drop-after-create',
+   * times: 1 }, { op: 'create', kind: 'none', times: 1 }, { op: 'create', kind: 'http-429', times: 1 }]`
+   * drops the first create after creating, answers the second, refuses the third, then no more faults.
+   */
   times?: number;
   /** `Retry-After` for http-429 and http-503: seconds, or an HTTP-date string. */
   retryAfter?: number | string;
@@ -184,6 +202,12 @@ export interface GatewaySimulator {
   clock(): number;
   /** Forget every task, counter, idempotency key and fault count; end hung requests; restart the clock. */
   reset(): void;
+  /**
+   * Replace the fault rules (checked as the `faults` option is: a RangeError for an impossible rate or
+   * count); they apply from the next request, their counts from zero. For tests that choose a fault
+   * schedule per call.
+   */
+  setFaults(rules: readonly FaultRule[]): void;
   /** Pass as a client's `clock` so it waits on simulated time (`new KlingClient({ ..., clock: sim.clientClock })`). */
   readonly clientClock: Clock;
 }

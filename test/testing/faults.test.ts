@@ -118,6 +118,52 @@ describe('connection faults', () => {
   });
 });
 
+describe.each(GATEWAYS)('%s: refusals that prove nothing was created', (gateway) => {
+  it('http-400: 400 in the gateway shape, nothing created, not counted as a validation rejection', async () => {
+    const running = await start({ faults: [{ op: 'create', kind: 'http-400' }] });
+    const response = await post(running, gateway);
+    expect(response.status).toBe(400);
+    expect(response.headers.get('content-type')).toMatch(/application\/json/);
+    expect(JSON.stringify(await response.json())).toContain('simulated http-400 fault');
+    expect(running.stats.created[gateway]).toBe(0);
+    expect(running.stats.rejected[gateway]).toBe(0);
+    expect(running.stats.requests).toEqual([
+      expect.objectContaining({ gateway, op: 'create', status: 400, fault: 'http-400' }),
+    ]);
+  });
+
+  it('http-402: 402 in the gateway shape, nothing created', async () => {
+    const running = await start({ faults: [{ op: 'create', kind: 'http-402' }] });
+    const response = await post(running, gateway);
+    expect(response.status).toBe(402);
+    const body = (await response.json()) as Record<string, unknown>;
+    // apiframe quotes what the request would have cost, from the body it was sent.
+    if (gateway === 'apiframe') expect(body.creditsRequired).toBeGreaterThan(0);
+    expect(running.stats.created[gateway]).toBe(0);
+    expect(running.stats.requests[0]).toMatchObject({ status: 402, fault: 'http-402' });
+  });
+});
+
+describe.each(GATEWAYS)('%s: faults after the task was created', (gateway) => {
+  it('http-500-after-create: the task exists, the reply is a 500 in the gateway shape', async () => {
+    const running = await start({ faults: [{ op: 'create', kind: 'http-500-after-create' }] });
+    const response = await post(running, gateway);
+    expect(response.status).toBe(500);
+    expect(response.headers.get('content-type')).toMatch(/application\/json/);
+    expect(running.stats.created[gateway]).toBe(1);
+    expect(running.tasks()).toHaveLength(1);
+    expect(running.stats.requests[0]).toMatchObject({ status: 500, fault: 'http-500-after-create' });
+  });
+
+  it('hang-after-create: the task exists, no reply until the client gives up', async () => {
+    const running = await start({ faults: [{ op: 'create', kind: 'hang-after-create' }] });
+    const hung = post(running, gateway, { signal: AbortSignal.timeout(150) });
+    await expect(hung).rejects.toMatchObject({ name: 'TimeoutError' });
+    expect(running.stats.created[gateway]).toBe(1);
+    expect(running.stats.requests[0]).toMatchObject({ status: 'hung', fault: 'hang-after-create' });
+  });
+});
+
 describe('malformed replies', () => {
   it('html: 502 with an HTML page, nothing created', async () => {
     const running = await start({ faults: [{ op: 'create', kind: 'html' }] });
@@ -197,6 +243,36 @@ describe('rule matching', () => {
     const retry = await fetch(url);
     expect(retry.status).toBe(200);
     expect(isMp4(new Uint8Array(await retry.arrayBuffer()))).toBe(true);
+  });
+
+  it("a sequence of times: 1 rules, with 'none' for a step that goes through", async () => {
+    const step = (kind: FaultRule['kind']): FaultRule => ({ op: 'create', kind, times: 1 });
+    const running = await start({ faults: [step('http-429'), step('none'), step('http-402')] });
+    const statuses = [];
+    for (let i = 0; i < 4; i++) statuses.push((await post(running, 'evolink')).status);
+    expect(statuses).toEqual([429, 200, 402, 200]);
+    expect(running.stats.requests.map((r) => r.fault)).toEqual([
+      'http-429',
+      undefined,
+      'http-402',
+      undefined,
+    ]);
+    expect(running.stats.created.evolink).toBe(2);
+  });
+
+  it('setFaults replaces the rules from the next request, their counts from zero', async () => {
+    const running = await start({ faults: [{ op: 'create', kind: 'http-500', times: 1 }] });
+    expect((await post(running, 'apiinone')).status).toBe(500);
+    running.setFaults([{ op: 'create', kind: 'http-502', times: 1, gateway: 'apiinone' }]);
+    expect((await post(running, 'modellix')).status).toBe(200);
+    expect((await post(running, 'apiinone')).status).toBe(502);
+    expect((await post(running, 'apiinone')).status).toBe(200);
+    // The same rules again: the count starts over.
+    running.setFaults([{ op: 'create', kind: 'http-502', times: 1, gateway: 'apiinone' }]);
+    expect((await post(running, 'apiinone')).status).toBe(502);
+    running.setFaults([]);
+    expect((await post(running, 'apiinone')).status).toBe(200);
+    expect(() => running.setFaults([{ op: 'any', kind: 'reset', rate: -1 }])).toThrow(RangeError);
   });
 
   it('refuses rules with an impossible rate or count', async () => {
