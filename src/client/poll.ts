@@ -1,15 +1,36 @@
 import { type GatewayId, RENDER_TIMES } from '../catalog/index.js';
 import type { Task } from '../gateways/index.js';
 
+/**
+ * How `wait` polls a task (the client's `poll` option). Every field is optional; the defaults poll on the
+ * gateway's published render times and its hints (EvoLink's estimate, apiframe's progress), which costs
+ * a few status requests per task. To poll on a fixed beat instead (a simulator, a test), set `intervalMs`
+ * alone: `poll: { intervalMs: 1000 }` polls about once a second from the submit on.
+ */
 export interface PollOptions {
   /**
-   * The steady wait between polls once a task could be done and no hint says more (default 5 s). Where a
-   * hint says the finish is close, polls come closer, down to 0.7 × this.
+   * How often to poll, in ms (default 5 s): the wait between status requests once a task could be done
+   * and no hint says more. Where a hint says the finish is close, polls come closer, down to 0.7 × this.
+   *
+   * Set without `maxIntervalMs`, it is also the longest wait: polls come at most this far apart from
+   * the start, and the gateway's render times no longer hold back the first poll (unless
+   * `firstPollAfterMs` says so).
    */
   intervalMs?: number;
-  /** The longest wait between polls, even when a hint says the finish is far off (default 2 minutes). */
+  /**
+   * The longest wait between polls, in ms, even when a hint or the gateway's render times say the
+   * finish is far off. Default 2 minutes; `intervalMs` when that is set and this is not.
+   */
   maxIntervalMs?: number;
-  /** The default overall deadline of `wait` (default 20 minutes). */
+  /**
+   * The earliest poll, in ms after the submit, while the gateway gives no hint: `wait` on a fresh handle
+   * sleeps this long before its first status request (a handle resumed later is read at once, then
+   * waits for this too). Default: the gateway's earliest published render time (`RENDER_TIMES`,
+   * 60–120 s), capped at `maxIntervalMs`; none when `intervalMs` is set without `maxIntervalMs`. 0 turns
+   * it off. A value given here is used as is, even above `maxIntervalMs`.
+   */
+  firstPollAfterMs?: number;
+  /** The default overall deadline of `wait`, in ms (default 20 minutes). */
   timeoutMs?: number;
 }
 
@@ -40,12 +61,20 @@ export interface PollState {
  *    by the renders still running). Once the estimate has passed (`etaSeconds` 0): every 0.7× the interval.
  * 2. Progress (apiframe): extrapolate the time left from the progress so far and wait half of it; the
  *    estimate gets better as the render goes on, so polls close in on the finish.
- * 3. No hint: never poll before the earliest plausible finish of the published render times, then poll
- *    at the steady interval.
+ * 3. No hint: never poll before the earliest plausible finish of the published render times
+ *    (`firstPollAfterMs`), then poll at the steady interval.
+ *
+ * Every delay lies within [0.7 × `intervalMs`, the longest wait]: `maxIntervalMs`, or `intervalMs` when only
+ * that is given (a caller who asks for a 1 s beat gets one, hints or not). A `firstPollAfterMs` given by
+ * the caller is the one delay that may be longer.
  */
 export function nextPollDelay(state: PollState, options: PollOptions = {}): number {
   const interval = finiteOr(options.intervalMs, DEFAULT_POLL.intervalMs);
-  const ceiling = Math.max(interval, finiteOr(options.maxIntervalMs, DEFAULT_POLL.maxIntervalMs));
+  const intervalOnly = isPositive(options.intervalMs) && !isPositive(options.maxIntervalMs);
+  const ceiling = Math.max(
+    interval,
+    intervalOnly ? interval : finiteOr(options.maxIntervalMs, DEFAULT_POLL.maxIntervalMs),
+  );
   // Every delay is finite and within [0.7 × interval, ceiling]: a NaN from a hint would skip the sleep.
   const clamp = (ms: number) =>
     Number.isFinite(ms) ? Math.round(Math.min(ceiling, Math.max(interval * CLOSEST, ms))) : interval;
@@ -64,15 +93,31 @@ export function nextPollDelay(state: PollState, options: PollOptions = {}): numb
   }
 
   const progress = last?.progress;
-  if (progress !== undefined && Number.isFinite(progress) && progress > 0 && progress < 100 && elapsedMs > 0) {
+  if (
+    progress !== undefined &&
+    Number.isFinite(progress) &&
+    progress > 0 &&
+    progress < 100 &&
+    elapsedMs > 0
+  ) {
     return clamp((elapsedMs * (100 - progress)) / progress / 2);
   }
 
-  const earliestMs = RENDER_TIMES[state.gateway].minSeconds * 1000;
+  const first = options.firstPollAfterMs;
+  if (first !== undefined && Number.isFinite(first) && first >= 0) {
+    // The caller's own floor, as given; past it, the steady interval.
+    return first - elapsedMs > interval ? Math.round(first - elapsedMs) : clamp(interval);
+  }
+  const earliestMs = intervalOnly ? 0 : RENDER_TIMES[state.gateway].minSeconds * 1000;
   return clamp(Math.max(interval, earliestMs - elapsedMs));
+}
+
+/** Whether `value` is a positive finite number (an option the caller really set). */
+function isPositive(value: number | undefined): value is number {
+  return value !== undefined && Number.isFinite(value) && value > 0;
 }
 
 /** `value` when it is a positive finite number, else `fallback`. */
 function finiteOr(value: number | undefined, fallback: number): number {
-  return value !== undefined && Number.isFinite(value) && value > 0 ? value : fallback;
+  return isPositive(value) ? value : fallback;
 }

@@ -1,6 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nextPollDelay } from '../../src/client/poll.js';
 import type { Task } from '../../src/gateways/index.js';
+import { KlingClient, KlingValidationError, type PollOptions } from '../../src/index.js';
+import { type RunningSimulator, startGatewaySimulator } from '../../src/testing/index.js';
+import { VirtualClock } from '../helpers/virtual-clock.js';
 
 const running = (extra: Partial<Task> = {}): Task =>
   ({ id: 't', gateway: 'evolink', raw: {}, status: 'running', ...extra }) as Task;
@@ -75,4 +78,131 @@ describe('nextPollDelay', () => {
       ),
     ).toBe(7_000);
   });
+
+  // Issue 17 item 4: `poll: { intervalMs: 1000 }` alone waited 60 s for its first poll (the render-time
+  // floor, capped only by the 2-minute maximum), and up to 2 minutes on a far-off estimate.
+  it('intervalMs alone is the beat: no render-time floor, and no wait longer than it', () => {
+    const beat = { intervalMs: 1_000 };
+    for (const gateway of ['apiinone', 'apiframe', 'evolink', 'modellix'] as const) {
+      expect(nextPollDelay({ gateway, elapsedMs: 0 }, beat)).toBe(1_000);
+      expect(nextPollDelay({ gateway, elapsedMs: 500, last: running({ gateway }) }, beat)).toBe(1_000);
+    }
+    // Hints can still bring polls closer (down to 0.7×), never push them further apart.
+    expect(
+      nextPollDelay({ gateway: 'evolink', elapsedMs: 0, last: running({ etaSeconds: 150 }) }, beat),
+    ).toBe(1_000);
+    expect(
+      nextPollDelay({ gateway: 'evolink', elapsedMs: 9_000, last: running({ etaSeconds: 0 }) }, beat),
+    ).toBe(700);
+    expect(
+      nextPollDelay({ gateway: 'apiframe', elapsedMs: 2_000, last: running({ progress: 5 }) }, beat),
+    ).toBe(1_000);
+  });
+
+  it('maxIntervalMs lets render times and hints stretch the waits again, up to it', () => {
+    // The CLI's --poll-interval sets both: the render-time floor is capped at the interval.
+    const cli = { intervalMs: 1_000, maxIntervalMs: 1_000 };
+    expect(nextPollDelay({ gateway: 'apiinone', elapsedMs: 0 }, cli)).toBe(1_000);
+    const stretch = { intervalMs: 1_000, maxIntervalMs: 30_000 };
+    expect(nextPollDelay({ gateway: 'apiinone', elapsedMs: 0 }, stretch)).toBe(30_000);
+    expect(nextPollDelay({ gateway: 'apiinone', elapsedMs: 100_000 }, stretch)).toBe(1_000);
+    expect(
+      nextPollDelay({ gateway: 'evolink', elapsedMs: 0, last: running({ etaSeconds: 150 }) }, stretch),
+    ).toBe(30_000);
+  });
+
+  it('firstPollAfterMs holds back the polls that have no hint, as given', () => {
+    // With the interval alone: a first look at 20 s, then every second.
+    const first = { intervalMs: 1_000, firstPollAfterMs: 20_000 };
+    expect(nextPollDelay({ gateway: 'apiinone', elapsedMs: 0 }, first)).toBe(20_000);
+    expect(nextPollDelay({ gateway: 'apiinone', elapsedMs: 19_500 }, first)).toBe(1_000);
+    expect(nextPollDelay({ gateway: 'apiinone', elapsedMs: 25_000, last: running() }, first)).toBe(1_000);
+    // Given, it replaces the render-time default (60 s at API in One) and is not capped by maxIntervalMs.
+    expect(nextPollDelay({ gateway: 'apiinone', elapsedMs: 0 }, { firstPollAfterMs: 10_000 })).toBe(10_000);
+    expect(
+      nextPollDelay(
+        { gateway: 'apiinone', elapsedMs: 0 },
+        { firstPollAfterMs: 90_000, maxIntervalMs: 10_000 },
+      ),
+    ).toBe(90_000);
+    // 0 turns it off: the steady interval from the start.
+    expect(nextPollDelay({ gateway: 'apiframe', elapsedMs: 0 }, { firstPollAfterMs: 0 })).toBe(5_000);
+    // A hint still decides once there is one.
+    expect(
+      nextPollDelay(
+        { gateway: 'evolink', elapsedMs: 10_000, last: running({ etaSeconds: 0 }) },
+        { firstPollAfterMs: 60_000 },
+      ),
+    ).toBe(3_500);
+  });
 });
+
+describe('wait with poll: { intervalMs: 1000 } against the simulator at a fast time scale', () => {
+  // The simulator runs 100× faster than the client's clock (timeScale 0.01): its 60–240 s renders take
+  // 0.6–2.4 s of the client's time, as they do for a user who runs it at that scale on a real clock.
+  // Both run on one virtual clock, so the figures below are exact and take no real time.
+  const SCALE = 0.01;
+  let clock: VirtualClock;
+  let sim: RunningSimulator;
+  beforeAll(async () => {
+    clock = new VirtualClock();
+    sim = await startGatewaySimulator({ seed: 4, timeScale: SCALE, now: () => clock.now() });
+  });
+  afterAll(async () => {
+    await sim.close();
+  });
+
+  it.each(['apiinone', 'apiframe', 'evolink', 'modellix'] as const)(
+    '%s: polls about once a second and sees the finish within a second',
+    async (gateway) => {
+      const client = new KlingClient({
+        gateway,
+        apiKey: 'sk-poll',
+        baseUrl: sim.url,
+        clock,
+        poll: { intervalMs: 1_000 },
+      });
+      try {
+        const handle = await client.submit({ prompt: 'a paper boat' });
+        const before = sim.stats.requests.length;
+        // No deadline: a deadline's own sleep would let the virtual clock jump while a request is in flight.
+        await client.wait(handle, { timeoutMs: Number.POSITIVE_INFINITY });
+        const polls = sim.stats.requests.slice(before).filter((r) => r.op === 'status').length;
+        const task = sim.tasks().find((t) => t.id === handle.id);
+        if (task?.finishedAt === undefined) throw new Error('the simulator has no finished task');
+        const renderMs = (task.finishedAt - task.createdAt) * SCALE; // on the client's clock
+        const lagMs = (sim.clock() - task.finishedAt) * SCALE;
+        expect(renderMs).toBeGreaterThan(500);
+        expect(renderMs).toBeLessThan(3_000);
+        // One poll per 0.7–1 s of render, one more that sees the finish (it was 58 s and more, 1 poll).
+        expect(lagMs).toBeGreaterThanOrEqual(0);
+        expect(lagMs).toBeLessThanOrEqual(1_000);
+        expect(polls).toBeGreaterThanOrEqual(Math.floor(renderMs / 1_000));
+        expect(polls).toBeLessThanOrEqual(Math.ceil(renderMs / 700) + 1);
+      } finally {
+        await client.close();
+      }
+    },
+  );
+
+  it('firstPollAfterMs is checked like the other poll options', () => {
+    const bad = { firstPollAfterMs: -1 } as PollOptions;
+    const error = rejectionOf(() => new KlingClient({ gateway: 'evolink', apiKey: 'k', poll: bad }));
+    expect(KlingValidationError.is(error)).toBe(true);
+    expect((error as KlingValidationError).issues).toEqual([
+      {
+        path: ['poll', 'firstPollAfterMs'],
+        message: expect.stringMatching(/^must be a finite number of milliseconds, 0 or more/),
+      },
+    ]);
+  });
+});
+
+function rejectionOf(run: () => unknown): unknown {
+  try {
+    run();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected a throw');
+}
