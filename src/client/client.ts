@@ -325,8 +325,8 @@ export class KlingClient {
     );
     const context: ParseContext =
       this.#statusMap === undefined
-        ? { now: this.#clock.now() }
-        : { now: this.#clock.now(), statusMap: this.#statusMap };
+        ? { now: this.#clock.now(), taskId: id }
+        : { now: this.#clock.now(), taskId: id, statusMap: this.#statusMap };
     const task = this.#adapter.parseTask(parseJson(this.gateway, response.body, this.#apiKey), context);
     if (task.statusUnknown) {
       this.#logger.warn?.('kling: unknown task status, still waiting', {

@@ -8,6 +8,7 @@ export { SAMPLE_VIDEO } from './sample-video.js';
 export { startGatewaySimulator } from './server.js';
 export { createGatewaySimulator } from './simulator.js';
 export type {
+  ApiInOneShape,
   CallbackRecord,
   FaultKind,
   FaultRule,

@@ -38,7 +38,13 @@ function authenticate(protocol: GatewayProtocol, request: Request): GatewayError
 
 function replyContext(state: SimulatorState, request: Request, task: TaskRecord): ReplyContext {
   const origin = new URL(request.url).origin;
-  return { origin, videoUrl: `${origin}${videoPath(task.id)}`, dateOf: (ms) => state.dateOf(ms) };
+  return {
+    origin,
+    videoUrl: `${origin}${videoPath(task.id)}`,
+    dateOf: (ms) => state.dateOf(ms),
+    now: state.clock(),
+    apiinoneShape: state.apiinoneShape,
+  };
 }
 
 /** JSON with sorted keys, so the same body always compares equal whatever its key order. */

@@ -5,6 +5,7 @@ import type { ReplyContext, StoredUpload } from './gateways/protocol.js';
 import { type TaskRecord, type TaskView, viewTask } from './lifecycle.js';
 import { randomSeed, SeededRandom } from './random.js';
 import type {
+  ApiInOneShape,
   CallbackRecord,
   GatewayId,
   RequestRecord,
@@ -15,6 +16,14 @@ import type {
 } from './types.js';
 
 const DEFAULT_TIME_SCALE = 0.001;
+const APIINONE_SHAPES: readonly ApiInOneShape[] = [
+  'default',
+  'kling',
+  'result-urls',
+  'output-url',
+  'result-urls-camel',
+  'result-json',
+];
 
 function zeroPerGateway(): Record<GatewayId, number> {
   return Object.fromEntries(GATEWAY_IDS.map((id) => [id, 0])) as Record<GatewayId, number>;
@@ -36,6 +45,7 @@ export class SimulatorState {
   readonly hold: boolean;
   readonly strict: boolean;
   readonly requireExplicitDefaults: boolean;
+  readonly apiinoneShape: ApiInOneShape;
   readonly stats: SimulatorStats = {
     created: zeroPerGateway(),
     rejected: zeroPerGateway(),
@@ -67,6 +77,10 @@ export class SimulatorState {
     this.hold = options.hold ?? false;
     this.strict = options.strict ?? true;
     this.requireExplicitDefaults = options.requireExplicitDefaults ?? false;
+    this.apiinoneShape = options.apiinoneShape ?? 'default';
+    if (!APIINONE_SHAPES.includes(this.apiinoneShape)) {
+      throw new RangeError(`apiinoneShape must be one of ${APIINONE_SHAPES.join(', ')}, got ${this.apiinoneShape}`);
+    }
     this.now = options.now ?? Date.now;
     this.epoch = this.now();
     this.random = new SeededRandom(this.seed);
@@ -79,7 +93,13 @@ export class SimulatorState {
   /** Where callbacks point for a task (they answer no request, so the origin is the create's). */
   callbackContext(task: TaskRecord): ReplyContext {
     const origin = task.origin ?? 'http://127.0.0.1';
-    return { origin, videoUrl: `${origin}${videoPath(task.id)}`, dateOf: (ms) => this.dateOf(ms) };
+    return {
+      origin,
+      videoUrl: `${origin}${videoPath(task.id)}`,
+      dateOf: (ms) => this.dateOf(ms),
+      now: this.clock(),
+      apiinoneShape: this.apiinoneShape,
+    };
   }
 
   recordCallback(entry: CallbackRecord): void {

@@ -66,6 +66,25 @@ export interface FaultRule {
   retryAfter?: number | string;
 }
 
+/**
+ * API in One status-reply shapes (none is documented; research/wire-audit-2026-11-24.md):
+ * - 'default': `{code, message, data: {task_id, status: IN_PROGRESS|COMPLETED|FAILED, progress, video_url, error}}`
+ * - 'kling': Kling's own, `{code: 0, message, request_id, data: {task_id, task_status: submitted|processing|succeed|failed,
+ *   task_status_msg, task_result: {videos: [{id, url, duration}]}}}`
+ * - 'result-urls': `{code, message, data: {id, status: pending|processing|completed|failed, progress, result: {urls: [...]}, error: {message}}}`
+ * - 'output-url': no envelope and no id, `{status: starting|processing|succeeded|failed, output: {url}, error}`
+ * - 'result-urls-camel': kie-style, `{code, msg, data: {taskId, state: waiting|generating|success|fail, resultUrls: [...], failCode, failMsg}}`
+ * - 'result-json': kie's own, as 'result-urls-camel' with the URLs in a JSON string `resultJson: '{"resultUrls":[...]}'`
+ *   and the request echoed in `param` (a JSON string)
+ */
+export type ApiInOneShape =
+  | 'default'
+  | 'kling'
+  | 'result-urls'
+  | 'output-url'
+  | 'result-urls-camel'
+  | 'result-json';
+
 export interface SimulatorOptions {
   /** Wall ms per simulated ms; default 0.001 (a 150 s render takes 150 ms). 1 = real time. */
   timeScale?: number;
@@ -90,6 +109,12 @@ export interface SimulatorOptions {
    * SDK's tests turn this on to prove it.
    */
   requireExplicitDefaults?: boolean;
+  /**
+   * How the simulated API in One answers a status read (and its callbacks). Its real status body is
+   * undocumented, so the simulator can answer in each shape the resellers of this model family use,
+   * for tests that prove a client reads them all. Default 'default'.
+   */
+  apiinoneShape?: ApiInOneShape;
   /**
    * Where callbacks go (apiframe `webhookUrl`, EvoLink and API in One `callback_url`). Unset: none
    * leaves the simulator; each is recorded in `stats.callbacks` with status 'skipped'. A string: an

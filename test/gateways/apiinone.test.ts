@@ -158,3 +158,120 @@ describe('apiinone status (undocumented: parsed defensively)', () => {
     expect(() => parse('<html>')).toThrow(/not an object/);
   });
 });
+
+describe('apiinone status: the shapes of the resellers of this model family', () => {
+  const parse = (body: unknown, taskId?: string) =>
+    apiinone.parseTask(body, taskId === undefined ? context : { ...context, taskId });
+  const url = 'https://cdn.e.com/v.mp4';
+  const videoOf = (body: unknown, taskId?: string) => {
+    const task = parse(body, taskId);
+    return task.status === 'succeeded' ? task.videos[0].url : task.status;
+  };
+
+  it.each([
+    [
+      "Kling's own task_result.videos[0].url",
+      {
+        data: {
+          task_id: 't',
+          task_status: 'succeed',
+          task_result: { videos: [{ id: 'v', url, duration: '5' }] },
+        },
+      },
+    ],
+    ['result.urls[0]', { data: { id: 't', status: 'completed', result: { urls: [url] } } }],
+    ['output.url (no envelope)', { task_id: 't', status: 'succeeded', output: { url } }],
+    ['resultUrls[0] (kie-style, taskId)', { data: { taskId: 't', state: 'success', resultUrls: [url] } }],
+    [
+      'a resultJson string',
+      { data: { taskId: 't', state: 'success', resultJson: JSON.stringify({ resultUrls: [url] }) } },
+    ],
+    ['an output array', { id: 't', status: 'success', output: [url] }],
+  ])('finds the video at %s', (_, body) => {
+    expect(videoOf(body)).toBe(url);
+    expect(parse(body).id).toBe('t');
+  });
+
+  it('reads the words fail, failed and error as failure, with the vendor reason', () => {
+    expect(parse({ data: { taskId: 't', state: 'fail', failCode: '501', failMsg: 'nsfw' } })).toMatchObject({
+      status: 'failed',
+      error: { code: '501', message: 'nsfw' },
+    });
+    expect(parse({ data: { task_id: 't', task_status: 'failed', task_status_msg: 'bad' } })).toMatchObject({
+      status: 'failed',
+      error: { message: 'bad' },
+    });
+    expect(parse({ id: 't', status: 'error', error: { message: 'x' } }).status).toBe('failed');
+  });
+
+  it('reads the running words of Kling and kie', () => {
+    for (const [word, status] of [
+      ['submitted', 'queued'],
+      ['waiting', 'queued'],
+      ['queuing', 'queued'],
+      ['processing', 'running'],
+      ['generating', 'running'],
+    ]) {
+      expect(parse({ data: { taskId: 't', state: word } })).toMatchObject({ status, vendorStatus: word });
+    }
+  });
+
+  it('takes the id that was asked for only when the reply names none', () => {
+    expect(parse({ status: 'succeeded', output: { url } }, 'asked').id).toBe('asked');
+    expect(parse({ data: { task_id: 'named', status: 'processing' } }, 'asked').id).toBe('named');
+    expect(parse({ task_id: 'outer', data: { status: 'processing' } }, 'asked').id).toBe('outer');
+  });
+
+  it('never takes an input image, a still or a non-http URL for the video', () => {
+    const param = JSON.stringify({ prompt: 'p', image: 'https://cdn.e.com/input.png' });
+    expect(
+      videoOf({
+        data: { taskId: 't', state: 'success', param, resultJson: JSON.stringify({ resultUrls: [url] }) },
+      }),
+    ).toBe(url);
+    expect(
+      videoOf({
+        data: {
+          task_id: 't',
+          status: 'completed',
+          result: { cover_image_url: 'https://cdn.e.com/c.jpg', url },
+        },
+      }),
+    ).toBe(url);
+    expect(() =>
+      parse({ data: { task_id: 't', status: 'completed', result: { url: 'ftp://cdn.e.com/v.mp4' } } }),
+    ).toThrow(/success but carries no video URL/);
+    expect(() =>
+      parse({ data: { task_id: 't', status: 'completed', result: { url: 'javascript:alert(1)' } } }),
+    ).toThrow(/success but carries no video URL/);
+  });
+
+  it('prefers a URL that looks like a video over another link in the result', () => {
+    const body = {
+      data: { id: 't', status: 'completed', result: { page: 'https://e.com/share/t', file: url } },
+    };
+    expect(videoOf(body)).toBe(url);
+  });
+
+  it('searches a result only so deep', () => {
+    let deep: unknown = url;
+    for (let i = 0; i < 12; i++) deep = { next: deep };
+    expect(() => parse({ data: { id: 't', status: 'completed', result: deep } })).toThrow(/no video URL/);
+    let shallow: unknown = url;
+    for (let i = 0; i < 3; i++) shallow = { next: shallow };
+    expect(videoOf({ data: { id: 't', status: 'completed', result: shallow } })).toBe(url);
+  });
+
+  it('names the fields it saw, never their values, when it cannot read a reply', () => {
+    const secret = 'aio_SECRET_VALUE';
+    const noId = () => parse({ code: 200, msg: secret, data: { state: 'success', token: secret } });
+    expect(noId).toThrow(/no task id \(fields seen: code, msg, data; in data: state, token\)/);
+    const noVideo = () => parse({ data: { task_id: 't', status: 'success', hint: secret } });
+    expect(noVideo).toThrow(/no video URL \(fields seen: data; in data: task_id, status, hint\)/);
+    try {
+      noId();
+    } catch (error) {
+      expect((error as Error).message).not.toContain(secret);
+    }
+  });
+});

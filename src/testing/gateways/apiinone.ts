@@ -6,7 +6,7 @@
  */
 import type { TaskRecord, TaskView } from '../lifecycle.js';
 import type { SeededRandom } from '../random.js';
-import type { JsonObject, JsonValue } from '../types.js';
+import type { ApiInOneShape, JsonObject, JsonValue } from '../types.js';
 import {
   checkArray,
   checkBoolean,
@@ -28,6 +28,13 @@ import {
   statusOf,
   type WireReply,
 } from './protocol.js';
+
+/**
+ * What API in One assumes for a field left out ("mode … default std", "duration … default 5", "sound …
+ * default true"): a body may leave them out (unless `requireExplicitDefaults`), and the simulator renders
+ * as if they were sent.
+ */
+const VENDOR_DEFAULTS = { mode: 'std', duration: 5, sound: true } as const;
 
 const FIELDS = [
   'model',
@@ -113,28 +120,89 @@ function checkMultiPrompt(problems: Problems, body: JsonObject, multiShots: bool
       total += shot.duration;
     }
   });
-  if (typeof body.duration === 'number' && total !== body.duration) {
-    problems.addStrict('multi_prompt', `shot durations add up to ${total}, not duration ${body.duration}`);
+  // An omitted duration is the vendor's default, 5 s.
+  const duration = typeof body.duration === 'number' ? body.duration : VENDOR_DEFAULTS.duration;
+  if (total !== duration) {
+    problems.addStrict('multi_prompt', `shot durations add up to ${total}, not duration ${duration}`);
   }
 }
 
-/** INVENTED: the statuses. Only IN_PROGRESS (create reply) is documented; terminal words are a guess. */
-function statusWord(view: TaskView): string {
-  if (view.state === 'succeeded') return 'COMPLETED';
-  if (view.state === 'failed') return 'FAILED';
-  return 'IN_PROGRESS';
-}
+const FAILURE = 'Generation failed (simulated: the prompt contains SIM_FAIL)';
+
+/** The status word each shape uses per state; only IN_PROGRESS (the create reply) is documented. */
+const WORDS: Record<ApiInOneShape, Record<TaskView['state'], string>> = {
+  default: { queued: 'IN_PROGRESS', running: 'IN_PROGRESS', succeeded: 'COMPLETED', failed: 'FAILED' },
+  kling: { queued: 'submitted', running: 'processing', succeeded: 'succeed', failed: 'failed' },
+  'result-urls': { queued: 'pending', running: 'processing', succeeded: 'completed', failed: 'failed' },
+  'output-url': { queued: 'starting', running: 'processing', succeeded: 'succeeded', failed: 'failed' },
+  'result-urls-camel': { queued: 'waiting', running: 'generating', succeeded: 'success', failed: 'fail' },
+  'result-json': { queued: 'waiting', running: 'generating', succeeded: 'success', failed: 'fail' },
+};
 
 /**
- * INVENTED: the status body. API in One documents only that GET /api/v1/tasks/{task_id} exists; this reuses
- * the documented create envelope `{code, message, data}` and the field names a public client guesses
- * (`data.status`, `data.video_url`, `data.error`).
+ * INVENTED: the status body. API in One documents only that GET /api/v1/tasks/{task_id} exists, so the
+ * simulator answers in the shape `context.apiinoneShape` names (option `apiinoneShape`, see its type):
+ * 'default' reuses the documented create envelope `{code, message, data}` with the field names a public
+ * client guesses (`data.status`, `data.video_url`, `data.error`); the others are the shapes of Kling's own
+ * API and of the resellers of this model family (research/wire-audit-2026-11-24.md).
  */
 function statusReply(task: TaskRecord, view: TaskView, context: ReplyContext): JsonValue {
-  const data: JsonObject = { task_id: task.id, status: statusWord(view), progress: view.progress };
-  if (view.state === 'succeeded') data.video_url = context.videoUrl;
-  if (view.state === 'failed') data.error = 'Generation failed (simulated: the prompt contains SIM_FAIL)';
-  return { code: 200, message: 'success', data };
+  const shape = context.apiinoneShape;
+  const word = WORDS[shape][view.state];
+  const done = view.state === 'succeeded';
+  const failed = view.state === 'failed';
+  const url = context.videoUrl;
+  switch (shape) {
+    case 'default': {
+      const data: JsonObject = { task_id: task.id, status: word, progress: view.progress };
+      if (done) data.video_url = url;
+      if (failed) data.error = FAILURE;
+      return { code: 200, message: 'success', data };
+    }
+    case 'kling': {
+      const data: JsonObject = {
+        task_id: task.id,
+        task_status: word,
+        task_status_msg: failed ? FAILURE : '',
+        created_at: context.dateOf(task.createdAt),
+        updated_at: context.dateOf(view.finishedAt ?? context.now),
+      };
+      const seconds =
+        typeof task.body.duration === 'number' ? task.body.duration : VENDOR_DEFAULTS.duration;
+      if (done) data.task_result = { videos: [{ id: `${task.id}-0`, url, duration: String(seconds) }] };
+      return { code: 0, message: 'SUCCEED', request_id: `req-${task.id}`, data };
+    }
+    case 'result-urls': {
+      const data: JsonObject = { id: task.id, status: word, progress: view.progress };
+      if (done) data.result = { urls: [url] };
+      if (failed) data.error = { code: 'generation_failed', message: FAILURE };
+      return { code: 200, message: 'success', data };
+    }
+    case 'output-url': {
+      // No envelope and no id: the client knows which task it asked for.
+      const reply: JsonObject = { status: word };
+      if (done) reply.output = { url };
+      if (failed) reply.error = FAILURE;
+      return reply;
+    }
+    case 'result-urls-camel':
+    case 'result-json': {
+      const data: JsonObject = {
+        taskId: task.id,
+        model: 'kling-3',
+        state: word,
+        // kie echoes the request as a JSON string: its image URLs are inputs, not the video.
+        param: JSON.stringify(task.body),
+        failCode: failed ? '500' : '',
+        failMsg: failed ? FAILURE : '',
+        createTime: context.dateOf(task.createdAt),
+      };
+      if (done && shape === 'result-urls-camel') data.resultUrls = [url];
+      if (done && shape === 'result-json') data.resultJson = JSON.stringify({ resultUrls: [url] });
+      if (view.finishedAt !== undefined) data.completeTime = context.dateOf(view.finishedAt);
+      return { code: 200, msg: 'success', data };
+    }
+  }
 }
 
 /** Documented envelope `{"error":{"code":<int>,"message","type"}}`; only the 400 and 401 texts are documented. */

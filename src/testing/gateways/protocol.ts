@@ -1,6 +1,6 @@
 import type { TaskRecord, TaskView } from '../lifecycle.js';
 import type { SeededRandom } from '../random.js';
-import type { GatewayId, JsonObject, JsonValue } from '../types.js';
+import type { ApiInOneShape, GatewayId, JsonObject, JsonValue } from '../types.js';
 import type { Problems } from './checks.js';
 
 /** Why the gateway refuses a request; each gateway renders it in its documented error shape. */
@@ -26,6 +26,10 @@ export interface ReplyContext {
   videoUrl: string;
   /** Simulated clock ms → epoch ms, for the timestamps a gateway reports. */
   dateOf(simulatedMs: number): number;
+  /** Simulated clock ms at which the reply is made (EvoLink reports the seconds still to go). */
+  now: number;
+  /** The status-reply shape API in One answers in (option `apiinoneShape`). */
+  apiinoneShape: ApiInOneShape;
 }
 
 /** A file the simulator stored for an upload API; served back at `/sim-uploads/<id>`. */
