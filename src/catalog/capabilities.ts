@@ -50,6 +50,11 @@ export interface GatewayCapabilities {
   multiShot: readonly ('customize' | 'intelligence')[];
   /** A prompt is required, except where one of these makes it optional. */
   prompt: { required: true; exceptWith: readonly ('startImage' | 'customShots')[] };
+  /**
+   * The longest prompt the gateway takes, in characters. The request schema allows the largest of these
+   * (REQUEST_LIMITS.maxPromptLength); `findUnsupported` holds each gateway to its own.
+   */
+  maxPromptLength: number;
   fields: Readonly<Record<OptionalField, FieldSupport>>;
   /** The gateway dedupes creates by an idempotency key (so a submit can be retried safely). */
   idempotencyKey: boolean;
@@ -73,6 +78,8 @@ export const CAPABILITIES: Readonly<Record<GatewayId, GatewayCapabilities>> = {
     modes: ['std', 'pro'],
     multiShot: ['customize'],
     prompt: { required: true, exceptWith: ['customShots'] },
+    // "Text description of the video (max 2500 chars)" (seeds/001_c760ae7395079c8c.txt).
+    maxPromptLength: 2500,
     fields: {
       negativePrompt: no('API in One documents no negative prompt for kling-3'),
       aspectRatio: yes,
@@ -98,6 +105,8 @@ export const CAPABILITIES: Readonly<Record<GatewayId, GatewayCapabilities>> = {
     modes: ['std', 'pro', '4k'],
     multiShot: ['customize'],
     prompt: { required: true, exceptWith: [] },
+    // Set by the apiframe work of issue 11 (item 5); the SDK's old common limit until then.
+    maxPromptLength: 2500,
     fields: {
       negativePrompt: yes,
       aspectRatio: yes,
@@ -130,6 +139,8 @@ export const CAPABILITIES: Readonly<Record<GatewayId, GatewayCapabilities>> = {
     modes: ['std', 'pro', '4k'],
     multiShot: ['customize', 'intelligence'],
     prompt: { required: true, exceptWith: ['startImage', 'customShots'] },
+    // `prompt` "maxLength": 2500 in both kling-v3 request schemas (test/fixtures/evolink/schemas/).
+    maxPromptLength: 2500,
     fields: {
       negativePrompt: yes,
       aspectRatio: {
@@ -167,6 +178,8 @@ export const CAPABILITIES: Readonly<Record<GatewayId, GatewayCapabilities>> = {
     modes: ['std', 'pro'],
     multiShot: ['intelligence'],
     prompt: { required: true, exceptWith: [] },
+    // The SDK's common limit, as before (the simulator's Modellix validator takes 2500).
+    maxPromptLength: 2500,
     fields: {
       negativePrompt: no('Modellix kling-v3-omni-video has no negative prompt'),
       aspectRatio: yes,
@@ -239,6 +252,13 @@ export function findUnsupported(gateway: GatewayId, request: VideoRequest): Unsu
     problems.push({
       field: 'mode',
       message: `${gateway} does not support mode '${mode}' (it supports ${caps.modes.join(', ')})`,
+    });
+  }
+  const promptLength = request.prompt?.length ?? 0;
+  if (promptLength > caps.maxPromptLength) {
+    problems.push({
+      field: 'prompt',
+      message: `${gateway} takes prompts of at most ${caps.maxPromptLength} characters (this one has ${promptLength})`,
     });
   }
   const shotType = request.multiShot?.type;

@@ -62,8 +62,11 @@ export const REQUEST_DEFAULTS = { mode: 'std', duration: 5, sound: false } as co
 export const REQUEST_LIMITS = {
   minDuration: 3,
   maxDuration: 15,
-  /** API in One, EvoLink and Modellix: 2500; apiframe allows 4000. */
-  maxPromptLength: 2500,
+  /**
+   * The largest any gateway takes (apiframe: 4000); each gateway's own limit is
+   * `CAPABILITIES[gateway].maxPromptLength` (API in One, EvoLink: 2500), checked by `findUnsupported`.
+   */
+  maxPromptLength: 4000,
   maxNegativePromptLength: 2500,
   minShots: 1,
   maxShots: 6,

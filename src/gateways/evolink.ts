@@ -53,6 +53,11 @@ export const evolink: GatewayAdapter = {
       sound: request.sound ? 'on' : 'off',
     };
     if (request.prompt !== undefined) body.prompt = request.prompt;
+    // Text-to-video's schema requires `prompt` ("required": ["model", "prompt"]) while saying it "Can be
+    // empty when multi_shot=true and shot_type=customize (content provided by multi_prompt)": a customize
+    // multi-shot without a prompt sends an empty one. Not the shots joined: customize ignores the prompt,
+    // and six 512-character shots would pass its 2,500-character limit.
+    else if (!imageToVideo && request.multiShot?.type === 'customize') body.prompt = '';
     if (request.negativePrompt !== undefined) body.negative_prompt = request.negativePrompt;
     // Image-to-video takes its ratio from the image (the catalog refuses aspectRatio there).
     if (request.aspectRatio !== undefined && !imageToVideo) body.aspect_ratio = request.aspectRatio;
@@ -103,11 +108,10 @@ export const evolink: GatewayAdapter = {
     const expiresAt = created === undefined ? undefined : new Date(created.getTime() + DAY_MS);
     const urls = [at(task, 'results.0'), at(task, 'result_data.0.video_url')].filter(isHttpUrl);
     const videos: Video[] = urls.slice(0, 1).map((url) => ({ url, ...optional('expiresAt', expiresAt) }));
-    const estimated = asNumber(at(task, 'task_info.estimated_time'));
-    const etaSeconds =
-      estimated === undefined || created === undefined
-        ? undefined
-        : Math.round(estimated - (context.now - created.getTime()) / 1000);
+    // Seconds still to go, counted from this reply: the vendor's own client prints it as "Estimated
+    // time remaining: ~Ns" while a task runs (EvoLinkAI/evolink-media-mcp check-task.ts); the API docs
+    // say "Estimated time to completion (seconds)". Not a total to subtract the elapsed time from.
+    const etaSeconds = asNumber(at(task, 'task_info.estimated_time'));
     return buildTask({
       gateway: 'evolink',
       id,

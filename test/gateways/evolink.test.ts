@@ -33,7 +33,7 @@ describe('evolink toWire reproduces every documented example request', () => {
     });
     expect(body).toEqual({ ...d, sound: 'off' });
   });
-  it('text-to-video multi-shot (string durations, 1-based index, no prompt)', () => {
+  it('text-to-video multi-shot (string durations, 1-based index, an empty prompt)', () => {
     const d = doc('create-request-text-to-video-multi-shot');
     const shots = (d.model_params as { multi_prompt: { prompt: string }[] }).multi_prompt.map((s) => ({
       prompt: s.prompt,
@@ -46,7 +46,8 @@ describe('evolink toWire reproduces every documented example request', () => {
       sound: true,
       multiShot: { type: 'customize', shots },
     });
-    expect(body).toEqual(d);
+    // The example leaves `prompt` out, but the schema requires it ("can be empty" with customize).
+    expect(body).toEqual({ ...d, prompt: '' });
   });
   it('image-to-video (model chosen by startImage, no aspect_ratio)', () => {
     const d = doc('create-request-image-to-video');
@@ -134,8 +135,13 @@ describe('evolink parsers (documented payloads)', () => {
       cost: { amount: 27, unit: 'credits', reserved: true },
     });
   });
-  it('turns estimated_time into seconds left, and reads progress', () => {
-    expect(parse('status-pending')).toMatchObject({ status: 'queued', etaSeconds: 200, progress: 0 });
+  it('reads estimated_time as the seconds still to go, whenever the task was created', () => {
+    // `now` is 100 s after `created`: the hint is what is left at the reply, not a total.
+    expect(parse('status-pending')).toMatchObject({ status: 'queued', etaSeconds: 300, progress: 0 });
+    const later = { ...(doc('status-pending') as Body), task_info: { estimated_time: 40 } };
+    expect(evolink.parseTask(later, { now: now + 3_600_000 }).etaSeconds).toBe(40);
+  });
+  it('reads progress', () => {
     expect(parse('status-processing')).toMatchObject({ status: 'running', progress: 50 });
   });
   it('reads results[0] as the video, valid 24 h', () => {

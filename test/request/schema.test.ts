@@ -42,9 +42,9 @@ describe('field rules', () => {
     for (const duration of [3, 9, 15])
       expect(parseVideoRequest({ prompt, duration }).duration).toBe(duration);
   });
-  it('prompt is at most 2500 characters and not blank', () => {
-    expect(parseVideoRequest({ prompt: 'x'.repeat(2500) }).prompt).toHaveLength(2500);
-    expect(problems({ prompt: 'x'.repeat(2501) })).toEqual(['prompt: must be at most 2500 characters']);
+  it('prompt is at most 4000 characters (the largest gateway limit; each its own: prompt-length.test.ts) and not blank', () => {
+    expect(parseVideoRequest({ prompt: 'x'.repeat(4000) }).prompt).toHaveLength(4000);
+    expect(problems({ prompt: 'x'.repeat(4001) })).toEqual(['prompt: must be at most 4000 characters']);
     expect(problems({ prompt: '   ' })).toEqual(['prompt: must not be empty']);
     expect(problems({ negativePrompt: 'x'.repeat(2501) })).toEqual([
       'negativePrompt: must be at most 2500 characters',

@@ -204,7 +204,12 @@ const STATUS: Record<TaskView['state'], string> = {
 function taskReply(task: TaskRecord, view: TaskView, context: ReplyContext): JsonValue {
   const finished = view.state === 'succeeded' || view.state === 'failed';
   const taskInfo: JsonObject = { can_cancel: !finished };
-  if (task.estimatedSeconds !== undefined) taskInfo.estimated_time = task.estimatedSeconds;
+  // Seconds still to go at the time of this reply ("Estimated time remaining", as the vendor's client
+  // prints it), left out once the task is over (the documented finished examples carry none).
+  if (task.estimatedSeconds !== undefined && !finished) {
+    const elapsedSeconds = (context.now - task.createdAt) / 1000;
+    taskInfo.estimated_time = Math.max(0, Math.round(task.estimatedSeconds - elapsedSeconds));
+  }
   taskInfo.video_duration = typeof task.body.duration === 'number' ? task.body.duration : 5;
   const reply: JsonObject = {
     created: unixSeconds(context.dateOf(task.createdAt)),
