@@ -1,8 +1,8 @@
 // npm run check:pack — the package as users get it: `npm pack`, installed from the tarball into a new
 // project outside the repo (dependencies from the registry, engine-strict on the machine's Node), then
-// used from CommonJS, ESM and TypeScript (node16 resolution). Each file prices a request and submits a
-// real one to the simulator from the installed `kling-sdk/testing`. Before msw (an optional peer) is
-// installed, the main and pricing entries must load without it.
+// used from CommonJS, ESM and TypeScript (node16 resolution, and the legacy `node`). Each file prices a
+// request and submits a real one to the simulator from the installed `kling-sdk/testing`. Before msw (an
+// optional peer) is installed, the main and pricing entries must load without it.
 //
 // Needs `npm run build` first (npm test builds). Set KEEP_PACK_DIR=1 to keep the temporary project.
 import assert from 'node:assert/strict';
@@ -171,9 +171,58 @@ ${ts}`,
       files: ['consumer.cts', 'consumer.mts'],
     }),
   );
-  run(process.execPath, [join(repo, 'node_modules/typescript/bin/tsc'), '-p', dir]);
+  const tsc = join(repo, 'node_modules/typescript/bin/tsc');
+  run(process.execPath, [tsc, '-p', dir]);
   console.log(
     'ok - TypeScript (node16): kling-sdk, kling-sdk/pricing and kling-sdk/testing type-check as .cts and .mts',
+  );
+
+  // 6. The legacy `moduleResolution: node` (node10), still the setting of many CommonJS projects: it
+  // ignores `exports`, so the subpaths resolve only through `typesVersions` (issue 17 item 10). Deprecated
+  // in TypeScript 6 (hence ignoreDeprecations), not in the TypeScript 5 most such projects run.
+  writeFileSync(join(dir, 'consumer-node10.ts'), readFileSync(join(dir, 'consumer.cts'), 'utf8'));
+  writeFileSync(
+    join(dir, 'tsconfig.node10.json'),
+    JSON.stringify({
+      compilerOptions: {
+        module: 'commonjs',
+        moduleResolution: 'node',
+        ignoreDeprecations: '6.0',
+        target: 'ES2022',
+        strict: true,
+        noEmit: true,
+        skipLibCheck: true,
+        types: [],
+        // Where each import resolved to, to prove it is the package's own types (not an implicit any).
+        traceResolution: true,
+      },
+      files: ['consumer-node10.ts'],
+    }),
+  );
+  let trace;
+  try {
+    trace = run(process.execPath, [tsc, '-p', join(dir, 'tsconfig.node10.json')]);
+  } catch (error) {
+    const errors = String(error.stdout ?? '')
+      .split('\n')
+      .filter((line) => line.includes('error TS'));
+    throw new Error(`moduleResolution node: the consumer does not type-check:\n${errors.join('\n')}`);
+  }
+  for (const [specifier, file] of [
+    ['kling-sdk', 'dist/index.d.cts'],
+    ['kling-sdk/pricing', 'dist/pricing.d.cts'],
+    ['kling-sdk/testing', 'dist/testing.d.cts'],
+  ]) {
+    const resolved = trace.match(
+      new RegExp(`Module name '${specifier}' was successfully resolved to '([^']+)'`),
+    )?.[1];
+    assert.ok(
+      resolved?.endsWith(`node_modules/kling-sdk/${file}`),
+      `moduleResolution node: ${specifier} resolves to ${file} (got ${resolved})`,
+    );
+  }
+  console.log(
+    'ok - TypeScript (moduleResolution node): kling-sdk, kling-sdk/pricing and kling-sdk/testing resolve to their types and type-check',
   );
 
   log(`passed in ${((performance.now() - started) / 1000).toFixed(1)} s (${dir})`);
