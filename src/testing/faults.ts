@@ -120,9 +120,10 @@ function gatewayError(
   status: number,
   protocol: GatewayProtocol | undefined,
   headers: Record<string, string> = {},
+  op?: SimulatorOp,
 ): Response {
   if (protocol === undefined) return HttpResponse.text(`${status}`, { status, headers });
-  const reply = protocol.errorReply(error);
+  const reply = protocol.errorReply(error, op);
   return HttpResponse.json(reply.body, { status: reply.status, headers });
 }
 
@@ -176,6 +177,7 @@ export function shortCircuitReply(
   retryAfter: FaultRule['retryAfter'],
   protocol: GatewayProtocol | undefined,
   body: JsonObject = {},
+  op?: SimulatorOp,
 ): Response {
   if (kind === 'huge-body' || kind === 'drip') return streamedReply(kind);
   if (kind === 'http-400')
@@ -191,7 +193,7 @@ export function shortCircuitReply(
   const headers: Record<string, string> = {};
   if ((status === 429 || status === 503) && retryAfter !== undefined)
     headers['retry-after'] = String(retryAfter);
-  return gatewayError({ kind: 'unavailable', status }, status, protocol, headers);
+  return gatewayError({ kind: 'unavailable', status }, status, protocol, headers, op);
 }
 
 /** The real reply, spoiled: cut to its first half, relabelled text/plain, or with fields changed. */

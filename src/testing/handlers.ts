@@ -52,7 +52,7 @@ async function serve(state: SimulatorState, route: Route, answer: () => Promise<
   const protocol = route.gateway === 'unknown' ? undefined : PROTOCOLS[route.gateway];
   if (fault !== undefined && isShortCircuit(fault.kind)) {
     const body = fault.kind === 'http-402' ? await bodyOf(request) : undefined;
-    const response = shortCircuitReply(fault.kind, fault.retryAfter, protocol, body);
+    const response = shortCircuitReply(fault.kind, fault.retryAfter, protocol, body, route.op);
     entry.status = response.status;
     return response;
   }

@@ -5,7 +5,7 @@ import type { StoredUpload } from './gateways/protocol.js';
 import type { TaskRecord } from './lifecycle.js';
 import { SAMPLE_VIDEO } from './sample-video.js';
 import { type SimulatorState, videoPath } from './state.js';
-import type { JsonObject, JsonValue } from './types.js';
+import type { JsonObject, JsonValue, SimulatorOp } from './types.js';
 
 /** The answer to one request, plus what the request record should say about it. */
 export interface Outcome {
@@ -23,8 +23,8 @@ function reply(wire: WireReply): Response {
   return HttpResponse.json(wire.body, { status: wire.status });
 }
 
-function refuse(protocol: GatewayProtocol, error: GatewayError): Outcome {
-  const outcome: Outcome = { response: reply(protocol.errorReply(error)) };
+function refuse(protocol: GatewayProtocol, error: GatewayError, op?: SimulatorOp): Outcome {
+  const outcome: Outcome = { response: reply(protocol.errorReply(error, op)) };
   if (error.kind === 'invalid') outcome.rejection = [...error.problems];
   return outcome;
 }
@@ -163,11 +163,12 @@ export function getTask(
   request: Request,
 ): Outcome {
   const apiKey = authenticate(protocol, request);
-  if (typeof apiKey !== 'string') return refuse(protocol, apiKey);
+  if (typeof apiKey !== 'string') return refuse(protocol, apiKey, 'status');
   if (protocol.isWellFormedId && !protocol.isWellFormedId(id))
-    return refuse(protocol, { kind: 'bad-task-id', id });
+    return refuse(protocol, { kind: 'bad-task-id', id }, 'status');
   const task = state.findTask(id);
-  if (task === undefined || task.gateway !== protocol.id) return refuse(protocol, { kind: 'not-found', id });
+  if (task === undefined || task.gateway !== protocol.id)
+    return refuse(protocol, { kind: 'not-found', id }, 'status');
   const body = protocol.statusReply(task, state.view(task), replyContext(state, request, task));
   return { response: reply({ status: 200, body }) };
 }

@@ -6,7 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { CAPABILITIES, findUnsupported, REQUEST_LIMITS } from '../../src/catalog/index.js';
 import { GATEWAY_IDS, KlingUnsupportedError } from '../../src/index.js';
-import { parseVideoRequest, quote, validateForGateway } from '../../src/request/index.js';
+import { quote } from '../../src/pricing/index.js';
+import { parseVideoRequest, validateForGateway } from '../../src/request/index.js';
 
 describe('per-gateway prompt limits', () => {
   it('API in One and EvoLink take prompts of at most 2500 characters', () => {

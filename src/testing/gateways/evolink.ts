@@ -6,7 +6,7 @@
  */
 import type { TaskRecord, TaskView } from '../lifecycle.js';
 import type { SeededRandom } from '../random.js';
-import type { JsonObject, JsonValue } from '../types.js';
+import type { JsonObject, JsonValue, SimulatorOp } from '../types.js';
 import {
   checkArray,
   checkBoolean,
@@ -178,7 +178,10 @@ const CREDITS_PER_SECOND: Record<string, Record<string, number>> = {
   '1080p': { off: 7.1982, on: 10.8 },
 };
 
-/** Documented defaults (quality 720p, sound off, duration 5) apply only outside strict mode. */
+/**
+ * What a create is priced at: a field left out is the vendor's documented default (quality 720p, sound
+ * off, duration 5), as EvoLink's own examples leave `sound` out (unless `requireExplicitDefaults`).
+ */
 function usageOf(body: JsonObject): JsonValue | undefined {
   const quality = typeof body.quality === 'string' ? body.quality : '720p';
   const sound = typeof body.sound === 'string' ? body.sound : 'off';
@@ -234,9 +237,14 @@ function taskReply(task: TaskRecord, view: TaskView, context: ReplyContext): Jso
   return reply;
 }
 
-/** `{"error":{"code":string,"message","type","param"?}}` with the codes of the create and task specs. */
-function errorReply(error: GatewayError): WireReply {
+/**
+ * `{"error":{"code":string,"message","type","param"?}}`, worded as each endpoint's spec words it: the
+ * create spec (kling-v3-*.json) and the task spec (task-management/get-task-detail.json) differ in their
+ * 401, 402, 429 and 500 examples, and the task spec's 404 carries no `param` (HEAD a301c93a).
+ */
+function errorReply(error: GatewayError, op?: SimulatorOp): WireReply {
   const status = statusOf(error);
+  const taskRead = op === 'status';
   const body = (code: string, message: string, type: string, param?: string): JsonValue => ({
     error: param === undefined ? { code, message, type } : { code, message, type, param },
   });
@@ -252,21 +260,36 @@ function errorReply(error: GatewayError): WireReply {
       return { status, body: body('invalid_task_id', message, 'invalid_request_error', 'task_id') };
     }
     case 'unauthenticated': {
-      const message = error.reason === 'missing' ? 'Missing API key' : 'Invalid API key';
+      // One wording per endpoint, whether the key is missing or wrong.
+      const message = taskRead ? 'Authentication required' : 'Invalid or expired token';
       return { status, body: body('unauthorized', message, 'authentication_error') };
     }
-    case 'no-credits':
-      return { status, body: body('insufficient_quota', 'Insufficient quota', 'insufficient_quota') };
-    case 'not-found':
-      return { status, body: body('task_not_found', 'Task not found', 'invalid_request_error', 'task_id') };
+    case 'no-credits': {
+      const message = 'Insufficient quota. Please top up your account.';
+      const code = taskRead ? 'quota_exceeded' : 'insufficient_quota';
+      return { status, body: body(code, message, 'insufficient_quota') };
+    }
+    case 'not-found': {
+      const message = 'The requested task could not be found';
+      return { status, body: body('task_not_found', message, 'invalid_request_error') };
+    }
     case 'idempotency-conflict':
       return { status, body: body('invalid_request', 'Conflict', 'invalid_request_error') };
     case 'unavailable': {
-      // 429 and 500 are documented; 502/503/504 codes are the vendor client's (upstream_error) or invented.
+      // 429 and 500 are documented (per endpoint); 502/503/504 codes are the vendor client's
+      // (upstream_error) or invented.
+      const documented = taskRead
+        ? ({
+            429: ['rate_limit_exceeded', 'Rate limit exceeded', 'evo_api_error'],
+            500: ['internal_error', 'Failed to retrieve task status', 'api_error'],
+          } as const)
+        : ({
+            429: ['rate_limit_exceeded', 'Too many requests, please try again later', 'rate_limit_error'],
+            500: ['internal_error', 'Internal server error', 'api_error'],
+          } as const);
       const [code, message, type] = (
         {
-          429: ['rate_limit_exceeded', 'Rate limit exceeded', 'rate_limit_error'],
-          500: ['internal_error', 'Internal server error', 'api_error'],
+          ...documented,
           502: ['upstream_error', 'Upstream service error', 'api_error'],
           503: ['service_unavailable', 'Service temporarily unavailable', 'api_error'],
           504: ['gateway_timeout', 'Upstream timed out', 'api_error'],

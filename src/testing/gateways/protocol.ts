@@ -1,6 +1,6 @@
 import type { TaskRecord, TaskView } from '../lifecycle.js';
 import type { SeededRandom } from '../random.js';
-import type { ApiInOneShape, GatewayId, JsonObject, JsonValue } from '../types.js';
+import type { ApiInOneShape, GatewayId, JsonObject, JsonValue, SimulatorOp } from '../types.js';
 import type { Problems } from './checks.js';
 
 /** Why the gateway refuses a request; each gateway renders it in its documented error shape. */
@@ -116,7 +116,11 @@ export interface GatewayProtocol {
   planRender(random: SeededRandom): RenderPlan;
   createdReply(task: TaskRecord, view: TaskView, context: ReplyContext): JsonValue;
   statusReply(task: TaskRecord, view: TaskView, context: ReplyContext): JsonValue;
-  errorReply(error: GatewayError): WireReply;
+  /**
+   * A refusal in the gateway's error shape. `op` is the request it answers, where a gateway words the same
+   * refusal differently on create and on task reads (EvoLink); undefined is a create.
+   */
+  errorReply(error: GatewayError, op?: SimulatorOp): WireReply;
   /** The account balance endpoint (GET), where the gateway has one; `amount` is in its own unit. */
   readonly balance?: { path: string; reply(amount: number): JsonValue };
   /** The upload API, where the gateway has one. */
