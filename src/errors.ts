@@ -1,5 +1,5 @@
 /**
- * The KlingError family (DESIGN.md §6). A leaf module: it imports nothing, so the pricing entry can
+ * The KlingError family. A leaf module: it imports only types, so the pricing entry can
  * throw these without pulling in the network stack.
  *
  * `instanceof` breaks when an app loads both the ESM and the CommonJS copy of this package, so every

@@ -37,7 +37,7 @@ export interface ImageRules {
   minSide?: number;
   /** Narrowest and widest width ÷ height (where documented). */
   aspect?: { min: number; max: number };
-  /** Where the rule comes from (research/ and seeds/ under /work/shared). */
+  /** Where the rule comes from: the vendor's public page (URL) or published client, and when it was read. */
   source: string;
 }
 
@@ -65,7 +65,7 @@ export interface GatewayCapabilities {
   /**
    * What a local image must be. The official Kling API, when it is added, documents the same as
    * EvoLink: JPG/JPEG/PNG, ≤ 10 MB, width and height ≥ 300 px, aspect 1:2.5–2.5:1
-   * (research/gateways-kling-official-fal-replicate.md).
+   * (https://kling.ai/document-api).
    */
   images: ImageRules;
 }
@@ -78,7 +78,7 @@ export const CAPABILITIES: Readonly<Record<GatewayId, GatewayCapabilities>> = {
     modes: ['std', 'pro'],
     multiShot: ['customize'],
     prompt: { required: true, exceptWith: ['customShots'] },
-    // "Text description of the video (max 2500 chars)" (seeds/001_c760ae7395079c8c.txt).
+    // "Text description of the video (max 2500 chars)" (https://apiin.one/tr/models/kling-3).
     maxPromptLength: 2500,
     fields: {
       negativePrompt: no('API in One documents no negative prompt for kling-3'),
@@ -93,12 +93,17 @@ export const CAPABILITIES: Readonly<Record<GatewayId, GatewayCapabilities>> = {
     },
     idempotencyKey: false,
     uploads: false,
-    vendorDefaults: { mode: 'std', sound: true, duration: 5, source: 'seeds/001_c760ae7395079c8c.txt' },
+    vendorDefaults: {
+      mode: 'std',
+      sound: true,
+      duration: 5,
+      source: 'https://apiin.one/tr/models/kling-3 (Body Parameters), read 2026-11-22',
+    },
     // No upload API, so no local image reaches it; nothing documented about image URLs either.
     images: {
       types: JPEG_PNG,
       maxBytes: UNDOCUMENTED_MAX_BYTES,
-      source: 'seeds/000_9c24d19da446aabc.txt, seeds/001_c760ae7395079c8c.txt (no image limits stated)',
+      source: 'https://apiin.one/models/kling-3 (no image limits stated), read 2026-11-22',
     },
   },
   apiframe: {
@@ -124,7 +129,7 @@ export const CAPABILITIES: Readonly<Record<GatewayId, GatewayCapabilities>> = {
       mode: 'pro',
       sound: true,
       duration: 5,
-      source: 'seeds/004_1c68a2e2be57eaaa.txt',
+      source: 'https://docs-v2.apiframe.ai/docs/videos/kling/kling-3-0, read 2026-11-22',
     },
     // The start frame is a "URL of an image to use as the first frame"; `POST /v2/uploads` takes
     // images, videos and audio. No format, size or pixel limit is documented for kling-3.0 frames.
@@ -132,7 +137,7 @@ export const CAPABILITIES: Readonly<Record<GatewayId, GatewayCapabilities>> = {
       types: JPEG_PNG,
       maxBytes: UNDOCUMENTED_MAX_BYTES,
       source:
-        'seeds/004_1c68a2e2be57eaaa.txt; research/gateways-apiinone-apiframe.md (uploads): no limits stated',
+        'https://docs-v2.apiframe.ai/docs/videos/kling/kling-3-0 and POST /v2/uploads in the openapi.json of github.com/apiframe-ai/apiframe-nodejs-sdk: no limits stated, read 2026-11-22',
     },
   },
   evolink: {
@@ -162,7 +167,13 @@ export const CAPABILITIES: Readonly<Record<GatewayId, GatewayCapabilities>> = {
     },
     idempotencyKey: false,
     uploads: true,
-    vendorDefaults: { mode: '720p', sound: 'off', duration: 5, source: 'seeds/002_114c251b0c336bbd.txt' },
+    vendorDefaults: {
+      mode: '720p',
+      sound: 'off',
+      duration: 5,
+      source:
+        'https://docs.evolink.ai/en/api-manual/video-series/kling/kling-v3-image-to-video, read 2026-11-22',
+    },
     // Start and end frames: "JPG/JPEG/PNG, ≤ 10MB, width/height ≥ 300px, aspect ratio 1:2.5 ~ 2.5:1"
     // (the file API itself takes up to 100 MB and more types; the video model refuses them).
     images: {
@@ -171,7 +182,7 @@ export const CAPABILITIES: Readonly<Record<GatewayId, GatewayCapabilities>> = {
       minSide: 300,
       aspect: { min: 1 / 2.5, max: 2.5 },
       source:
-        'seeds/002_114c251b0c336bbd.txt ("Image requirements"); research/gateways-per-second.md A.3 (the start frame)',
+        'https://evolink.ai/kling-3 ("Image requirements") and https://docs.evolink.ai/en/api-manual/video-series/kling/kling-v3-image-to-video (the first frame), read 2026-11-22',
     },
   },
   modellix: {
@@ -193,14 +204,20 @@ export const CAPABILITIES: Readonly<Record<GatewayId, GatewayCapabilities>> = {
     },
     idempotencyKey: false,
     uploads: true,
-    vendorDefaults: { mode: 'pro', sound: 'off', duration: 5, source: 'seeds/003_d70058caab910867.txt' },
+    vendorDefaults: {
+      mode: 'pro',
+      sound: 'off',
+      duration: 5,
+      source: 'https://docs.modellix.ai/kling/kling-v3-omni-video, read 2026-11-22',
+    },
     // `images`: "Reference image URL or Base64 string". `POST /api/v1/media/files` takes PNG, JPEG and
     // WebP up to 16 MiB (the vendor's CLI, src/lib/media-file.ts; src/testing/gateways/modellix.ts).
     // No pixel limit is documented.
     images: {
       types: ['image/jpeg', 'image/png', 'image/webp'],
       maxBytes: 16 * 1024 * 1024,
-      source: "research/gateways-per-second.md (Modellix media inputs); the vendor's CLI media-file.ts",
+      source:
+        "https://docs.modellix.ai/kling/kling-v3-omni-video (images: a URL or Base64) and the vendor's CLI, github.com/Modellix/modellix-cli src/lib/media-file.ts (uploads), read 2026-11-22",
     },
   },
 };

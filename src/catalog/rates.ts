@@ -14,9 +14,9 @@ export interface RateRow {
   sound: boolean;
   /** Null where the vendor publishes no price for this row. */
   perSecond: PerSecond | null;
-  /** The seed file in `shared/seeds/` the figure was copied from. */
+  /** The vendor's public page the figure was read from (a URL). */
   source: string;
-  /** When the figure was read from the source (the seed pages carry no date of their own). */
+  /** When the figure was read from that page (the pages carry no date of their own). */
   asOf: string;
 }
 
@@ -32,10 +32,11 @@ export interface RateTable {
 }
 
 const AS_OF = '2026-11-22';
-const APIINONE_SEED = 'seeds/000_9c24d19da446aabc.txt';
-const APIFRAME_SEED = 'seeds/004_1c68a2e2be57eaaa.txt';
-const EVOLINK_SEED = 'seeds/002_114c251b0c336bbd.txt';
-const MODELLIX_SEED = 'seeds/003_d70058caab910867.txt';
+// The vendors' public pages the rates were read from (the model page of each gateway).
+const APIINONE_PAGE = 'https://apiin.one/models/kling-3';
+const APIFRAME_PAGE = 'https://docs-v2.apiframe.ai/docs/videos/kling/kling-3-0';
+const EVOLINK_PAGE = 'https://evolink.ai/kling-3';
+const MODELLIX_PAGE = 'https://docs.modellix.ai/kling/kling-v3-omni-video';
 
 const row = (
   key: string,
@@ -52,19 +53,19 @@ const row = (
   asOf: AS_OF,
 });
 
-/** Every published rate table, as published (DESIGN.md §2). */
+/** Every published rate table, as published, each row with the page it was read from and when. */
 export const RATE_TABLES: Readonly<Record<GatewayId, RateTable>> = {
   apiinone: {
     gateway: 'apiinone',
     unit: 'credits',
     minimumBilledSeconds: 0,
     // "120–1200 credits per video (~$1.20–$12.00)": the vendor's own, approximate, conversion.
-    usdPerCredit: { value: 0.01, approximate: true, source: APIINONE_SEED, asOf: AS_OF },
+    usdPerCredit: { value: 0.01, approximate: true, source: APIINONE_PAGE, asOf: AS_OF },
     rows: [
-      row('std', 'std', false, { credits: 40 }, APIINONE_SEED),
-      row('std+sound', 'std', true, { credits: 60 }, APIINONE_SEED),
-      row('pro', 'pro', false, { credits: 54 }, APIINONE_SEED),
-      row('pro+sound', 'pro', true, { credits: 80 }, APIINONE_SEED),
+      row('std', 'std', false, { credits: 40 }, APIINONE_PAGE),
+      row('std+sound', 'std', true, { credits: 60 }, APIINONE_PAGE),
+      row('pro', 'pro', false, { credits: 54 }, APIINONE_PAGE),
+      row('pro+sound', 'pro', true, { credits: 80 }, APIINONE_PAGE),
     ],
   },
   apiframe: {
@@ -73,13 +74,13 @@ export const RATE_TABLES: Readonly<Record<GatewayId, RateTable>> = {
     minimumBilledSeconds: 0,
     usdPerCredit: null,
     rows: [
-      row('standard', 'std', false, { credits: 3 }, APIFRAME_SEED),
-      row('standard-audio', 'std', true, { credits: 4 }, APIFRAME_SEED),
-      row('pro', 'pro', false, { credits: 5 }, APIFRAME_SEED),
-      row('pro-audio', 'pro', true, { credits: 7 }, APIFRAME_SEED),
+      row('standard', 'std', false, { credits: 3 }, APIFRAME_PAGE),
+      row('standard-audio', 'std', true, { credits: 4 }, APIFRAME_PAGE),
+      row('pro', 'pro', false, { credits: 5 }, APIFRAME_PAGE),
+      row('pro-audio', 'pro', true, { credits: 7 }, APIFRAME_PAGE),
       // `4k` is in apiframe's schema but its price is published nowhere.
-      row('4k', '4k', false, null, APIFRAME_SEED),
-      row('4k-audio', '4k', true, null, APIFRAME_SEED),
+      row('4k', '4k', false, null, APIFRAME_PAGE),
+      row('4k-audio', '4k', true, null, APIFRAME_PAGE),
     ],
   },
   evolink: {
@@ -89,13 +90,13 @@ export const RATE_TABLES: Readonly<Record<GatewayId, RateTable>> = {
     usdPerCredit: null,
     rows: [
       // Both columns as published, even where they disagree (7.1982 credits vs $0.10: 0.03%).
-      row('720p+off', 'std', false, { usd: 0.075, credits: 5.4 }, EVOLINK_SEED),
-      row('720p+on', 'std', true, { usd: 0.1125, credits: 8.1 }, EVOLINK_SEED),
-      row('1080p+off', 'pro', false, { usd: 0.1, credits: 7.1982 }, EVOLINK_SEED),
-      row('1080p+on', 'pro', true, { usd: 0.15, credits: 10.8 }, EVOLINK_SEED),
+      row('720p+off', 'std', false, { usd: 0.075, credits: 5.4 }, EVOLINK_PAGE),
+      row('720p+on', 'std', true, { usd: 0.1125, credits: 8.1 }, EVOLINK_PAGE),
+      row('1080p+off', 'pro', false, { usd: 0.1, credits: 7.1982 }, EVOLINK_PAGE),
+      row('1080p+on', 'pro', true, { usd: 0.15, credits: 10.8 }, EVOLINK_PAGE),
       // `quality: 4k` was added to EvoLink's docs in 2026-04 without a price.
-      row('4k+off', '4k', false, null, EVOLINK_SEED),
-      row('4k+on', '4k', true, null, EVOLINK_SEED),
+      row('4k+off', '4k', false, null, EVOLINK_PAGE),
+      row('4k+on', '4k', true, null, EVOLINK_PAGE),
     ],
   },
   modellix: {
@@ -105,10 +106,10 @@ export const RATE_TABLES: Readonly<Record<GatewayId, RateTable>> = {
     usdPerCredit: null,
     rows: [
       // As published: sound off costs more than sound on.
-      row('std+on', 'std', true, { usd: 0.15 }, MODELLIX_SEED),
-      row('pro+on', 'pro', true, { usd: 0.19 }, MODELLIX_SEED),
-      row('std+off', 'std', false, { usd: 0.17 }, MODELLIX_SEED),
-      row('pro+off', 'pro', false, { usd: 0.23 }, MODELLIX_SEED),
+      row('std+on', 'std', true, { usd: 0.15 }, MODELLIX_PAGE),
+      row('pro+on', 'pro', true, { usd: 0.19 }, MODELLIX_PAGE),
+      row('std+off', 'std', false, { usd: 0.17 }, MODELLIX_PAGE),
+      row('pro+off', 'pro', false, { usd: 0.23 }, MODELLIX_PAGE),
     ],
   },
 };

@@ -1,8 +1,8 @@
 import type { GatewayId } from './gateways.js';
 
 /**
- * The normalized request, one shape for every gateway (DESIGN.md §4). Declared here, with no runtime
- * code, so the pure pricing entry can name it; `src/request/` validates it with zod.
+ * The normalized request, one shape for every gateway. Declared with no runtime code, so the pure
+ * `kling-sdk/pricing` entry can name it; `parseVideoRequest` validates it.
  */
 export interface VideoRequest {
   prompt?: string;

@@ -58,7 +58,7 @@ export class Interrupted extends Error {
   }
 }
 
-/** The exit code for anything a command throws. Brand checks, not instanceof (DESIGN.md §6). */
+/** The exit code for anything a command throws. Brand checks, not instanceof (ESM and CJS copies). */
 export function exitCodeFor(error: unknown): ExitCode {
   if (error instanceof CliError) return error.exitCode;
   if (error instanceof Interrupted) return EXIT.interrupted;

@@ -89,6 +89,13 @@ export interface KlingClientOptions {
   timeoutMs?: number;
   /** Retries after the first attempt (default 2). Submits retry only where that is safe. */
   maxRetries?: number;
+  /**
+   * How `wait` (and `generate`) poll: `intervalMs` (default 5 s), `maxIntervalMs` (default 2 min),
+   * `firstPollAfterMs` (default: the gateway's earliest render time, 60–120 s) and `timeoutMs`, the
+   * default deadline of a wait (20 min). By default polls follow the gateway's render times and hints,
+   * a few requests per task; `{ intervalMs: 1000 }` alone polls about once a second from the submit on
+   * (a simulator, a test). See `PollOptions`.
+   */
   poll?: PollOptions;
   /** An undici dispatcher, e.g. a `ProxyAgent`. */
   dispatcher?: Dispatcher;
@@ -181,8 +188,24 @@ function isEmpty(record: Record<string, string>): boolean {
   return true;
 }
 
+/**
+ * A client for one gateway: prices a request (`estimate`), submits it (`submit`, a paid write that is
+ * never sent twice blind), follows it (`getTask`, `wait`, `resume` after a restart), and fetches the
+ * video (`download`). `generate` does submit and wait in one call.
+ *
+ * ```ts
+ * const client = new KlingClient({ gateway: 'evolink' }); // key from EVOLINK_API_KEY
+ * const task = await client.generate({ prompt: 'a fox' }, { maxCost: { usd: 1 } });
+ * await client.download(task, 'fox.mp4');
+ * ```
+ *
+ * Every error is a `KlingError` (check with `KlingXxxError.is(error)`); a submit's carries `taskState`.
+ * Call `close()` when done with the client.
+ */
 export class KlingClient {
+  /** The gateway this client talks to. */
   readonly gateway: GatewayId;
+  /** The origin requests go to (the gateway's production origin unless `baseUrl` was given). */
   readonly baseUrl: string;
   readonly #apiKey: string;
   readonly #adapter: GatewayAdapter;
@@ -201,6 +224,11 @@ export class KlingClient {
   readonly #authHeaders: Record<string, string>;
   readonly #headers: Record<string, string>;
 
+  /**
+   * Checks every option at once, before anything is sent: an invalid or unknown one (or a missing API
+   * key) throws one `KlingValidationError` listing each problem with its path. Only `gateway` is
+   * required; the API key defaults to the gateway's environment variable (e.g. `EVOLINK_API_KEY`).
+   */
   constructor(options: KlingClientOptions) {
     if (!isGatewayId(options?.gateway)) {
       throw new KlingValidationError([

@@ -52,8 +52,8 @@ export interface PollState {
 }
 
 /**
- * How long to wait before the next status request. Pure; bench/polling.ts measures it (requests per task
- * and detection lag, against fixed 2 s and 5 s pollers).
+ * How long to wait before the next status request. Pure; the project's polling benchmark measures it
+ * (requests per task and detection lag, against fixed 2 s and 5 s pollers).
  *
  * 1. An estimate of the finish (EvoLink's, as `etaSeconds`) is good to ±30%: sleep until the earliest
  *    plausible finish (30% before the estimate), then poll at intervals that shrink from 1.4× to 1× the

@@ -1,6 +1,6 @@
 /**
- * apiframe v2, model `kling-3.0` (research/gateways-apiinone-apiframe.md §2; the OpenAPI document in
- * apiframe-ai/apiframe-nodejs-sdk). Its schema has `additionalProperties: false` at the top level and in
+ * apiframe v2, model `kling-3.0` (https://docs-v2.apiframe.ai/docs/videos/kling/kling-3-0; the OpenAPI
+ * document in github.com/apiframe-ai/apiframe-nodejs-sdk). Its schema has `additionalProperties: false` at the top level and in
  * `klingParams`, so no key it does not list is ever sent. It dedupes creates by `Idempotency-Key`.
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
@@ -204,7 +204,7 @@ const EVENT_STATUS: Readonly<Record<string, string>> = {
 
 /**
  * `X-Webhook-Signature`: HMAC-SHA256 of the raw body, keyed with the raw 32-byte SHA-256 digest of the
- * API key, as `sha256=<hex>` or bare hex (research/gateways-apiinone-apiframe.md §2.6; the vendor
+ * API key, as `sha256=<hex>` or bare hex (https://docs-v2.apiframe.ai/docs/webhooks; the vendor
  * SDK's webhooks.ts). Compared in constant time; the messages never carry the key or the digest.
  */
 function verifySignature(rawBody: Uint8Array, header: HeaderLookup, apiKey: string): void {

@@ -1,6 +1,6 @@
 /**
  * API in One (apiin.one), model `kling-3`. Create is documented; the task-status body is NOT
- * (research/gateways-apiinone-apiframe.md §1.4; wire-audit-2026-11-24.md), so `parseTask` reads every
+ * (https://apiin.one/docs and https://apiin.one/models/kling-3 name only its path), so `parseTask` reads every
  * shape the resellers of this model family use: a `data` envelope or none; the id as `task_id`, `taskId`
  * or `id` (or, when a reply names none, the id that was asked for); the status words of Kling, kie and
  * the generic guesses; the video URL wherever a result holds one (Kling's `task_result.videos[].url`,

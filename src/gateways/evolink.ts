@@ -1,6 +1,6 @@
 /**
  * EvoLink, models `kling-v3-text-to-video` / `kling-v3-image-to-video`
- * (research/gateways-per-second.md §A; docs.evolink.ai). Follows the newest docs: `image_start` is
+ * (https://docs.evolink.ai/en/api-manual/video-series/kling/kling-v3-image-to-video). Follows the newest docs: `image_start` is
  * required for image-to-video, which takes no `aspect_ratio`; `element_id` is a string; multi-shot
  * durations are strings.
  */

@@ -1,5 +1,5 @@
 /**
- * Modellix, model `kling/kling-v3-omni-video` (research/gateways-per-second.md §B; docs.modellix.ai).
+ * Modellix, model `kling/kling-v3-omni-video` (https://docs.modellix.ai/kling/kling-v3-omni-video).
  * References are flat `images` / `videos` lists; a reference video forces sound off and no duration.
  * The failed-task error field is undocumented: read defensively.
  */

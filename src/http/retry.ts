@@ -98,7 +98,7 @@ export function failedBeforeSending(error: unknown): boolean {
 }
 
 /**
- * Whether a failed submit may be retried (DESIGN.md §5 rule 3): only when it provably did not reach
+ * Whether a failed submit may be retried (a submit is a paid write): only when it provably did not reach
  * the gateway, when the gateway refused it (429), or when the gateway dedupes by idempotency key.
  */
 export function isRetryableSubmit(error: unknown, dedupes: boolean): boolean {
@@ -129,7 +129,7 @@ export function attemptTaskState(error: unknown, dedupes: boolean): TaskState {
 }
 
 /**
- * The outcome of a whole submit from every attempt's error (DESIGN.md §5 rule 3): once any attempt may
+ * The outcome of a whole submit from every attempt's error (a submit is a paid write): once any attempt may
  * have reached the gateway, a task may exist, whatever later attempts answered (a 429 or 402 on a
  * retry says nothing about the first attempt's task).
  */

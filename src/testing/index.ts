@@ -1,5 +1,5 @@
 /**
- * `kling-sdk/testing`: a faithful offline stand-in for the four Kling 3.0 gateways (DESIGN.md §7).
+ * `kling-sdk/testing`: a faithful offline stand-in for the four Kling 3.0 gateways, from their public docs.
  * msw is loaded only from here (an optional peer dependency of the package).
  */
 

@@ -67,7 +67,7 @@ export interface FaultRule {
 }
 
 /**
- * API in One status-reply shapes (none is documented; research/wire-audit-2026-11-24.md):
+ * API in One status-reply shapes (none is documented; these are the shapes of Kling's API and its resellers):
  * - 'default': `{code, message, data: {task_id, status: IN_PROGRESS|COMPLETED|FAILED, progress, video_url, error}}`
  * - 'kling': Kling's own, `{code: 0, message, request_id, data: {task_id, task_status: submitted|processing|succeed|failed,
  *   task_status_msg, task_result: {videos: [{id, url, duration}]}}}`

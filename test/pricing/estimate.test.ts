@@ -127,17 +127,17 @@ describe('Modellix (USD/s as published: sound off costs more)', () => {
 });
 
 describe('every rate row', () => {
-  it('cites a seed file and an as-of date', () => {
+  it("cites the vendor's public page and an as-of date", () => {
     for (const table of Object.values(RATE_TABLES)) {
       for (const row of table.rows) {
-        expect(row.source).toMatch(/^seeds\/\d{3}_[0-9a-f]{16}\.txt$/);
+        expect(row.source).toMatch(/^https:\/\/[a-z0-9.-]+\.[a-z]+\/\S+$/);
         expect(row.asOf).toMatch(/^\d{4}-\d{2}-\d{2}$/);
       }
     }
   });
   it('shows up in the estimate it prices', () => {
     const e = estimateCost('apiframe', { prompt, duration: 10 });
-    expect(e.source).toBe('seeds/004_1c68a2e2be57eaaa.txt');
+    expect(e.source).toBe('https://docs-v2.apiframe.ai/docs/videos/kling/kling-3-0');
     expect(e.asOf).toBe('2026-11-22');
   });
 });

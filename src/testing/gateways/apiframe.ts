@@ -1,6 +1,6 @@
 /**
  * apiframe v2, model `kling-3.0`. Source: the vendor's OpenAPI document (apiframe-ai/apiframe-nodejs-sdk
- * openapi.json) and docs.apiframe.ai (research/gateways-apiinone-apiframe.md §2). The schema has
+ * openapi.json) and https://docs-v2.apiframe.ai/docs/videos/kling/kling-3-0. The schema has
  * `additionalProperties: false` at the top level and in `klingParams`, so unknown fields are rejected
  * even outside strict mode. The inner format of `multi_prompt` (a JSON string) is inferred from the
  * sibling `kling-3.0-omni` schema and checked in strict mode only.

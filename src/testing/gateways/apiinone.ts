@@ -1,6 +1,6 @@
 /**
  * API in One (apiin.one), model `kling-3`. Sources: https://apiin.one/docs and the kling-3 model pages
- * (research/gateways-apiinone-apiframe.md §1). Documented: the create body, the create reply, the error
+ * (https://apiin.one/models/kling-3). Documented: the create body, the create reply, the error
  * envelope. NOT documented anywhere: the task-status body, 402/404/429 bodies, multi-shot limits; what the
  * simulator answers there is invented and marked so below.
  */
@@ -144,7 +144,7 @@ const WORDS: Record<ApiInOneShape, Record<TaskView['state'], string>> = {
  * simulator answers in the shape `context.apiinoneShape` names (option `apiinoneShape`, see its type):
  * 'default' reuses the documented create envelope `{code, message, data}` with the field names a public
  * client guesses (`data.status`, `data.video_url`, `data.error`); the others are the shapes of Kling's own
- * API and of the resellers of this model family (research/wire-audit-2026-11-24.md).
+ * API and of the resellers of this model family (their public docs, read 2026-11-24).
  */
 function statusReply(task: TaskRecord, view: TaskView, context: ReplyContext): JsonValue {
   const shape = context.apiinoneShape;

@@ -1,7 +1,7 @@
 /**
  * EvoLink, models `kling-v3-text-to-video` and `kling-v3-image-to-video`. Source: docs.evolink.ai OpenAPI
- * specs (mirrored in Pharmacist9527/mintlify-docs), current contract as of 2026-04 (research/
- * gateways-per-second.md §1): `image_start` required on image-to-video, no `aspect_ratio` there,
+ * specs (mirrored in github.com/Pharmacist9527/mintlify-docs), current contract as of 2026-04:
+ * `image_start` required on image-to-video, no `aspect_ratio` there,
  * `element_id` a string, `quality` includes 4k, multi-shot `duration` a string.
  */
 import type { TaskRecord, TaskView } from '../lifecycle.js';

@@ -1,7 +1,7 @@
 /**
  * Modellix, model `kling/kling-v3-omni-video`. Source: docs.modellix.ai/kling/kling-v3-omni-video, the REST
  * error table at docs.modellix.ai/ways-to-use/api, and Modellix's own CLI for the task states
- * (research/gateways-per-second.md §2). NOT documented: the error field of a failed task (invented below).
+ * (github.com/Modellix/modellix-cli). NOT documented: the error field of a failed task (invented below).
  */
 import type { TaskRecord, TaskView } from '../lifecycle.js';
 import type { SeededRandom } from '../random.js';
