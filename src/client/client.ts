@@ -210,6 +210,10 @@ export class KlingClient {
   readonly #apiKey: string;
   readonly #adapter: GatewayAdapter;
   readonly #paths: GatewayPaths;
+  /** Where a create may go: the create path, then the adapter's documented fallbacks (none with `endpoints.create`). */
+  readonly #createPaths: readonly string[];
+  /** The create path that last answered (index into #createPaths), kept for the client's lifetime. */
+  #createPathIndex = 0;
   readonly #transport: Transport;
   readonly #limiter: Limiter;
   readonly #clock: Clock;
@@ -255,6 +259,10 @@ export class KlingClient {
           ? (this.#adapter.uploadBaseUrl ?? this.baseUrl)
           : this.baseUrl;
     this.#paths = { ...this.#adapter.paths, ...options.endpoints };
+    this.#createPaths =
+      options.endpoints?.create === undefined
+        ? [this.#paths.create, ...(this.#adapter.createPathFallbacks ?? [])]
+        : [this.#paths.create];
     const concurrency = Math.max(1, options.maxConcurrency ?? 16);
     this.#limiter = new Limiter(concurrency);
     this.#transport = createTransport({
@@ -314,7 +322,7 @@ export class KlingClient {
       ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
     });
 
-    const response = await this.#sendSubmit(wire, dedupes, idempotencyKey, options);
+    const response = await this.#sendSubmitOnCreatePaths(wire, dedupes, idempotencyKey, options);
     let id: string;
     try {
       ({ id } = this.#adapter.parseSubmit(parseJson(this.gateway, response.body)));
@@ -579,6 +587,52 @@ export class KlingClient {
       return idOrHandle.id;
     }
     throw new KlingValidationError([{ path: ['id'], message: 'must be a task id or a handle' }]);
+  }
+
+  /** The create path to try first: the one that last answered. */
+  #createPath(offset = 0): string {
+    const paths = this.#createPaths;
+    return paths[(this.#createPathIndex + offset) % paths.length] ?? this.#paths.create;
+  }
+
+  /**
+   * #sendSubmit on the remembered create path; where the adapter documents other create paths and a
+   * submit ends in a 404 that created nothing (the path does not exist), the next path is tried, each
+   * once. A path that answered anything but 404 is remembered for the client's lifetime. Any other
+   * outcome (a may-exist error included) ends the submit as #sendSubmit judged it.
+   */
+  async #sendSubmitOnCreatePaths(
+    wire: WireRequest,
+    dedupes: boolean,
+    idempotencyKey: string | undefined,
+    options: SubmitOptions,
+  ): Promise<HttpResponse> {
+    if (this.#createPaths.length === 1 || wire.path !== this.#paths.create) {
+      return this.#sendSubmit(wire, dedupes, idempotencyKey, options);
+    }
+    for (let offset = 0; ; offset++) {
+      const path = this.#createPath(offset);
+      const last = offset === this.#createPaths.length - 1;
+      try {
+        const response = await this.#sendSubmit({ ...wire, path }, dedupes, idempotencyKey, options);
+        this.#rememberCreatePath(path);
+        return response;
+      } catch (error) {
+        const missing = KlingApiError.is(error) && error.status === 404 && error.taskState === 'not-created';
+        if (!missing && KlingApiError.is(error)) this.#rememberCreatePath(path);
+        if (!missing || last) throw error;
+        this.#logger.debug?.('kling: the create path answered 404; trying the next documented one', {
+          gateway: this.gateway,
+          path,
+          next: this.#createPath(offset + 1),
+        });
+      }
+    }
+  }
+
+  #rememberCreatePath(path: string): void {
+    const index = this.#createPaths.indexOf(path);
+    if (index !== -1) this.#createPathIndex = index;
   }
 
   async #sendSubmit(

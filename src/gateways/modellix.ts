@@ -37,8 +37,11 @@ const STATUS: Readonly<Record<string, TaskStatus>> = {
 
 export const modellix: GatewayAdapter = {
   id: 'modellix',
-  // The docs once showed a `/async` suffix; the vendor's CLI (2026-07) dropped it. `endpoints` overrides.
+  // The vendor's CLI (2026-07) posts without the `/async` suffix ("the removed async suffix"); its docs page
+  // and its own skill, updated the same day, post to `…/async`. A 404 on create created nothing, so the
+  // client tries the other path once and keeps the one that answered. `endpoints.create` overrides both.
   paths: { create: '/api/v1/kling/kling-v3-omni-video', status: '/api/v1/tasks/{id}' },
+  createPathFallbacks: ['/api/v1/kling/kling-v3-omni-video/async'],
 
   authHeaders: (apiKey) => ({ authorization: `Bearer ${apiKey}` }),
 

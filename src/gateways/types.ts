@@ -83,6 +83,12 @@ export type HeaderLookup = (name: string) => string | undefined;
 export interface GatewayAdapter {
   readonly id: GatewayId;
   readonly paths: GatewayPaths;
+  /**
+   * Other create paths the vendor documents for the same model, tried in order when a create answers
+   * 404 (a definite "nothing created": the path does not exist); the client keeps the path that
+   * answered for its lifetime. Not used when the caller gives `endpoints.create`.
+   */
+  readonly createPathFallbacks?: readonly string[];
   /** The header that carries the API key. */
   authHeaders(apiKey: string): Record<string, string>;
   /** The create request for a validated request (the gateway's support was checked before). */

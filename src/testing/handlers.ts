@@ -106,6 +106,26 @@ function createHandler(state: SimulatorState, protocol: GatewayProtocol): HttpHa
   );
 }
 
+/**
+ * The create path under each name the vendor documents (Modellix: `bare` and `async`); one the options
+ * switch off answers the gateway's 404 and creates nothing.
+ */
+function createHandlers(state: SimulatorState, protocol: GatewayProtocol): HttpHandler[] {
+  const aliases = protocol.createPathAliases;
+  const serves = (name: string) => protocol.servesCreatePath?.(name, state) ?? true;
+  if (aliases === undefined) return [createHandler(state, protocol)];
+  return Object.entries(aliases).map(([name, path]) =>
+    http.post(anyOrigin(path), ({ request }) =>
+      serve(state, { gateway: protocol.id, op: 'create', request }, async () => {
+        if (serves(name) || protocol.missingPathReply === undefined)
+          return createTask(state, protocol, request);
+        const wire = protocol.missingPathReply(new URL(request.url).pathname);
+        return { response: HttpResponse.json(wire.body, { status: wire.status }) };
+      }),
+    ),
+  );
+}
+
 function statusHandler(state: SimulatorState, protocol: GatewayProtocol): HttpHandler {
   return http.get(anyOrigin(protocol.statusPath), ({ request, params }) => {
     const id = param(params.id);
@@ -196,7 +216,7 @@ export function buildHandlers(state: SimulatorState): HttpHandler[] {
   return [
     sharedStatusHandler(state),
     createHandler(state, apiinone),
-    createHandler(state, modellix),
+    ...createHandlers(state, modellix),
     createHandler(state, apiframe),
     statusHandler(state, apiframe),
     createHandler(state, evolink),

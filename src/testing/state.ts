@@ -45,6 +45,8 @@ export class SimulatorState {
   readonly hold: boolean;
   readonly strict: boolean;
   readonly requireExplicitDefaults: boolean;
+  /** Which of Modellix's documented create paths exist (option `modellixCreatePaths`). */
+  readonly modellixCreatePaths: readonly ('bare' | 'async')[];
   readonly apiinoneShape: ApiInOneShape;
   readonly stats: SimulatorStats = {
     created: zeroPerGateway(),
@@ -77,6 +79,12 @@ export class SimulatorState {
     this.hold = options.hold ?? false;
     this.strict = options.strict ?? true;
     this.requireExplicitDefaults = options.requireExplicitDefaults ?? false;
+    this.modellixCreatePaths = options.modellixCreatePaths ?? ['bare', 'async'];
+    for (const name of this.modellixCreatePaths) {
+      if (name !== 'bare' && name !== 'async') {
+        throw new RangeError(`modellixCreatePaths may hold 'bare' and 'async', got ${JSON.stringify(name)}`);
+      }
+    }
     this.apiinoneShape = options.apiinoneShape ?? 'default';
     if (!APIINONE_SHAPES.includes(this.apiinoneShape)) {
       throw new RangeError(`apiinoneShape must be one of ${APIINONE_SHAPES.join(', ')}, got ${this.apiinoneShape}`);

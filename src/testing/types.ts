@@ -110,6 +110,14 @@ export interface SimulatorOptions {
    */
   requireExplicitDefaults?: boolean;
   /**
+   * Which of Modellix's two documented create paths exist: `bare`, `/api/v1/kling/kling-v3-omni-video`
+   * (the vendor's CLI, "without the removed async suffix"), and `async`, `…/kling-v3-omni-video/async`
+   * (its docs page and its skill). Default both, so a client written from either document works; a test
+   * switches one off to model a service that serves only the other. A path switched off answers
+   * Modellix's enveloped 404 and creates nothing.
+   */
+  modellixCreatePaths?: readonly ('bare' | 'async')[];
+  /**
    * How the simulated API in One answers a status read (and its callbacks). Its real status body is
    * undocumented, so the simulator can answer in each shape the resellers of this model family use,
    * for tests that prove a client reads them all. Default 'default'.

@@ -46,7 +46,7 @@ describe('the same handlers under msw setupServer', () => {
     expect(unknownApiInOne.status).toBe(404);
     expect(unknownApiInOne.json).toMatchObject({ error: { code: 404 } });
     const unknownModellix = await poll('https://api.modellix.ai', 'modellix', 'task-unknown');
-    expect(unknownModellix.json).toMatchObject({ code: 404, data: null });
+    expect(unknownModellix.json).toEqual({ code: 404, message: 'Not found: task task-unknown not found' });
   });
 
   it('hang ends when the client gives up', async () => {

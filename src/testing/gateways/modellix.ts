@@ -97,21 +97,28 @@ function statusReply(task: TaskRecord, view: TaskView, context: ReplyContext): J
   return { code: 0, message: 'success', data };
 }
 
-/** `{code: <http status>, message: "<Category>: <detail>", data: null}`; the category words are invented. */
+/**
+ * `{code: <http status>, message: "<Category>: <detail>"}` and nothing else ("All error responses follow a
+ * unified JSON format", docs.modellix.ai/how-to-use/error-handling: no `data`). The 400 and 401
+ * categories are the documented ones ("Invalid parameters", "Authentication failed"); the others are
+ * invented in the same style.
+ */
 function errorReply(error: GatewayError): WireReply {
   const status = statusOf(error);
   const message = ((): string => {
     switch (error.kind) {
       case 'invalid':
-        return `Invalid Parameter: ${error.problems.join('; ')}`;
+        return `Invalid parameters: ${error.problems.join('; ')}`;
       case 'bad-task-id':
-        return `Invalid Parameter: task id ${error.id}`;
+        return `Invalid parameters: task id ${error.id}`;
       case 'unauthenticated':
-        return error.reason === 'missing' ? 'Unauthorized: missing API key' : 'Unauthorized: invalid API key';
+        return error.reason === 'missing'
+          ? 'Authentication failed: missing API key'
+          : 'Authentication failed: invalid API key';
       case 'no-credits':
-        return 'Insufficient Balance: team balance is too low for this request';
+        return 'Insufficient balance: team balance is too low for this request';
       case 'not-found':
-        return `Not Found: task ${error.id} not found`;
+        return `Not found: task ${error.id} not found`;
       case 'idempotency-conflict':
         return 'Conflict: request conflicts with an earlier one';
       case 'unavailable':
@@ -124,12 +131,27 @@ function errorReply(error: GatewayError): WireReply {
         }[error.status];
     }
   })();
-  return { status, body: { code: status, message, data: null } };
+  return { status, body: { code: status, message } };
 }
+
+/** The two create paths Modellix's own sources name (its docs page and github.com/Modellix/modellix-cli). */
+const CREATE_PATHS = {
+  bare: '/api/v1/kling/kling-v3-omni-video',
+  async: '/api/v1/kling/kling-v3-omni-video/async',
+} as const;
 
 export const modellix: GatewayProtocol = {
   id: 'modellix',
-  createPath: '/api/v1/kling/kling-v3-omni-video',
+  // The vendor's CLI posts without `/async` ("the removed async suffix"); its docs page and its skill,
+  // updated the same day, post to `…/async`. Both are served unless option `modellixCreatePaths` says not.
+  createPath: CREATE_PATHS.bare,
+  createPathAliases: CREATE_PATHS,
+  servesCreatePath: (name, options) => options.modellixCreatePaths.includes(name),
+  // "404 Not Found: … model not found, provider not found", in the unified error format.
+  missingPathReply: (path) => ({
+    status: 404,
+    body: { code: 404, message: `Not found: no model at ${path}` },
+  }),
   statusPath: '/api/v1/tasks/:id',
   createdStatus: 200,
   readApiKey: readBearerKey,

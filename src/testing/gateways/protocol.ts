@@ -102,6 +102,16 @@ export interface GatewayProtocol {
   /** msw path patterns without origin, e.g. `/v2/videos/generate`. */
   readonly createPath: string;
   readonly statusPath: string;
+  /**
+   * Where the vendor documents more than one create path for the same model: each, by name, `createPath`
+   * among them (Modellix: `bare` and `async`). `servesCreatePath` says which a simulator serves; one it
+   * does not serve answers `missingPathReply` and creates nothing.
+   */
+  readonly createPathAliases?: Readonly<Record<string, string>>;
+  /** Whether the simulator's options leave this named create path in service (default: all are). */
+  servesCreatePath?(name: string, options: { modellixCreatePaths: readonly string[] }): boolean;
+  /** The gateway's reply to a path it does not serve (Modellix: its enveloped 404). */
+  missingPathReply?(path: string): WireReply;
   /** Status code of a successful create. */
   readonly createdStatus: number;
   /** Set where the gateway dedupes creates by an `Idempotency-Key` header (apiframe). */
