@@ -103,12 +103,13 @@ export function normalizeStatus(
   if (word === undefined) return { status: 'running', unknown: true };
   const lower = word.toLowerCase();
   if (statusMap !== undefined) {
-    for (const spelling in statusMap) {
+    for (const spelling of Object.keys(statusMap)) {
       const status = statusMap[spelling];
       if (status !== undefined && spelling.toLowerCase() === lower) return { status, unknown: false };
     }
   }
-  const known = table[lower];
+  // Own properties only: a vendor word such as "constructor" or "__proto__" is unknown, not a function.
+  const known = Object.hasOwn(table, lower) ? table[lower] : undefined;
   return known === undefined ? { status: 'running', unknown: true } : { status: known, unknown: false };
 }
 
@@ -140,8 +141,13 @@ export function buildTask(parts: TaskParts): Task {
   // a spread costs ~30× a literal (bench/PERFORMANCE.md §1).
   const task: Record<string, unknown> = { id: parts.id, gateway: parts.gateway, raw: parts.raw };
   if (parts.vendorStatus !== undefined) task.vendorStatus = parts.vendorStatus;
-  if (parts.progress !== undefined) task.progress = Math.min(100, Math.max(0, Math.round(parts.progress)));
-  if (parts.etaSeconds !== undefined) task.etaSeconds = Math.max(0, parts.etaSeconds);
+  // A hint that is not a finite number (an out-of-range timestamp gives NaN) is no hint at all.
+  if (parts.progress !== undefined && Number.isFinite(parts.progress)) {
+    task.progress = Math.min(100, Math.max(0, Math.round(parts.progress)));
+  }
+  if (parts.etaSeconds !== undefined && Number.isFinite(parts.etaSeconds)) {
+    task.etaSeconds = Math.max(0, parts.etaSeconds);
+  }
   if (parts.cost !== undefined) task.cost = parts.cost;
   if (parts.videos.length > 0 && named !== 'failed' && named !== 'canceled') {
     task.status = 'succeeded';
@@ -202,7 +208,11 @@ export function mergeRawFields(
 /** A date from an ISO string, unix seconds or unix milliseconds. */
 export function toDate(value: unknown): Date | undefined {
   const n = asNumber(value);
-  if (n !== undefined) return new Date(n < 1e12 ? n * 1000 : n);
+  if (n !== undefined) {
+    // Out of Date's range (±8.64e15 ms), a number is no date at all: an Invalid Date breaks every reader.
+    const date = new Date(n < 1e12 ? n * 1000 : n);
+    return Number.isNaN(date.getTime()) ? undefined : date;
+  }
   if (typeof value === 'string') {
     const ms = Date.parse(value);
     return Number.isNaN(ms) ? undefined : new Date(ms);

@@ -44,10 +44,13 @@ export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> 
     const cancel =
       ms <= MAX_TIMER_MS
         ? clearTimer(
-            setTimeout(() => {
-              signal?.removeEventListener('abort', onAbort);
-              resolve();
-            }, Math.max(0, ms)),
+            setTimeout(
+              () => {
+                signal?.removeEventListener('abort', onAbort);
+                resolve();
+              },
+              Math.max(0, ms),
+            ),
           )
         : setLongTimeout(() => {
             signal?.removeEventListener('abort', onAbort);

@@ -2,8 +2,14 @@ import { EventEmitter } from 'node:events';
 import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import type { GatewayId } from '../catalog/index.js';
-import { KlingConnectionError, KlingResponseError, KlingTimeoutError } from '../errors.js';
+import {
+  KlingConnectionError,
+  KlingResponseError,
+  KlingTimeoutError,
+  KlingValidationError,
+} from '../errors.js';
 import { findBlocked, guardedLookup, type LookupAll, resolvePublic } from './address.js';
+import { MAX_TIMER_MS, setLongTimeout } from './clock.js';
 
 export interface HttpRequest {
   gateway: GatewayId;
@@ -76,6 +82,8 @@ export function createTransport(options: TransportOptions = {}): Transport {
 }
 
 const TIMED_OUT = Symbol('timed out');
+const UNDICI_DEFAULT_TIMEOUT_MS = 300_000;
+const NO_UNDICI_TIMEOUTS = { headersTimeout: 0, bodyTimeout: 0 } as const;
 
 /**
  * Fires (an 'abort' event) on the caller's abort or at the deadline. An EventEmitter, which undici takes
@@ -104,23 +112,59 @@ class Deadline extends EventEmitter {
 
 /** Runs `work` with one deadline that fires on the caller's abort or after `timeoutMs`. */
 async function withDeadline<T>(
-  request: Pick<HttpRequest, 'signal' | 'timeoutMs' | 'gateway' | 'url'>,
+  request: Pick<HttpRequest, 'signal' | 'timeoutMs' | 'gateway' | 'url'> & { headers?: Record<string, string> },
   work: (deadline: Deadline) => Promise<T>,
 ): Promise<T> {
-  const deadline = new Deadline();
   const callerSignal = request.signal;
   if (callerSignal?.aborted) throw callerSignal.reason;
+  checkHeaders(request);
+  const deadline = new Deadline();
   const onAbort = () => deadline.abort(callerSignal?.reason);
   callerSignal?.addEventListener('abort', onAbort, { once: true });
-  const timer = setTimeout(() => deadline.abort(TIMED_OUT), request.timeoutMs);
+  const cancelTimer =
+    request.timeoutMs <= MAX_TIMER_MS
+      ? timerCanceller(setTimeout(() => deadline.abort(TIMED_OUT), request.timeoutMs))
+      : setLongTimeout(() => deadline.abort(TIMED_OUT), request.timeoutMs);
   try {
     return await work(deadline);
   } catch (error) {
     throw toTransportError(error, request, deadline);
   } finally {
-    clearTimeout(timer);
+    cancelTimer();
     callerSignal?.removeEventListener('abort', onAbort);
   }
+}
+
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/** Visible ASCII, space, tab and obs-text: no CR, LF, NUL or other control character. */
+const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+/** Header objects already checked: status reads share one, so the check runs once per client. */
+const checkedHeaders = new WeakSet<Record<string, string>>();
+
+/**
+ * Refuses a header that can't be sent (a key with a CR/LF in it) before anything is written: undici and
+ * fetch would each fail in their own way, after which nobody could tell that nothing left.
+ */
+function checkHeaders(request: Pick<HttpRequest, 'gateway'> & { headers?: Record<string, string> }): void {
+  const headers = request.headers;
+  if (headers === undefined || checkedHeaders.has(headers)) return;
+  const issues: { path: string[]; message: string }[] = [];
+  for (const name in headers) {
+    const value = headers[name];
+    if (!HEADER_NAME.test(name)) issues.push({ path: ['headers', name], message: 'is not a valid header name' });
+    else if (typeof value !== 'string' || !HEADER_VALUE.test(value)) {
+      issues.push({
+        path: ['headers', name],
+        message: 'holds a character that cannot go in an HTTP header (CR, LF or another control character)',
+      });
+    }
+  }
+  if (issues.length > 0) throw new KlingValidationError(issues);
+  checkedHeaders.add(headers);
+}
+
+function timerCanceller(timer: ReturnType<typeof setTimeout>): () => void {
+  return () => clearTimeout(timer);
 }
 
 function toTransportError(
@@ -246,6 +290,8 @@ class UndiciTransport implements Transport {
         body: body ?? null,
         dispatcher,
         signal: deadline,
+        // undici's own limits (300 s each) would end a longer deadline early: ours governs then.
+        ...(request.timeoutMs > UNDICI_DEFAULT_TIMEOUT_MS ? NO_UNDICI_TIMEOUTS : {}),
       });
       try {
         const body = await readCappedStream(response.body, request);

@@ -207,8 +207,8 @@ describe('generate, resume and getTask', () => {
     const { client } = setup([task('DONE_OK', { results: [] }), task('Kaputt')], {
       statusMap: { kaputt: 'failed' },
     });
-    await expect(client.getTask('t')).resolves.toMatchObject({ status: 'running', statusUnknown: true });
-    await expect(client.getTask('t')).resolves.toMatchObject({ status: 'failed' });
+    await expect(client.getTask('task-unified-9')).resolves.toMatchObject({ status: 'running', statusUnknown: true });
+    await expect(client.getTask('task-unified-9')).resolves.toMatchObject({ status: 'failed' });
   });
 });
 
