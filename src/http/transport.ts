@@ -112,7 +112,9 @@ class Deadline extends EventEmitter {
 
 /** Runs `work` with one deadline that fires on the caller's abort or after `timeoutMs`. */
 async function withDeadline<T>(
-  request: Pick<HttpRequest, 'signal' | 'timeoutMs' | 'gateway' | 'url'> & { headers?: Record<string, string> },
+  request: Pick<HttpRequest, 'signal' | 'timeoutMs' | 'gateway' | 'url'> & {
+    headers?: Record<string, string>;
+  },
   work: (deadline: Deadline) => Promise<T>,
 ): Promise<T> {
   const callerSignal = request.signal;
@@ -151,7 +153,8 @@ function checkHeaders(request: Pick<HttpRequest, 'gateway'> & { headers?: Record
   const issues: { path: string[]; message: string }[] = [];
   for (const name in headers) {
     const value = headers[name];
-    if (!HEADER_NAME.test(name)) issues.push({ path: ['headers', name], message: 'is not a valid header name' });
+    if (!HEADER_NAME.test(name))
+      issues.push({ path: ['headers', name], message: 'is not a valid header name' });
     else if (typeof value !== 'string' || !HEADER_VALUE.test(value)) {
       issues.push({
         path: ['headers', name],

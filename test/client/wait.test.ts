@@ -207,7 +207,10 @@ describe('generate, resume and getTask', () => {
     const { client } = setup([task('DONE_OK', { results: [] }), task('Kaputt')], {
       statusMap: { kaputt: 'failed' },
     });
-    await expect(client.getTask('task-unified-9')).resolves.toMatchObject({ status: 'running', statusUnknown: true });
+    await expect(client.getTask('task-unified-9')).resolves.toMatchObject({
+      status: 'running',
+      statusUnknown: true,
+    });
     await expect(client.getTask('task-unified-9')).resolves.toMatchObject({ status: 'failed' });
   });
 });
