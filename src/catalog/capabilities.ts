@@ -110,8 +110,9 @@ export const CAPABILITIES: Readonly<Record<GatewayId, GatewayCapabilities>> = {
     modes: ['std', 'pro', '4k'],
     multiShot: ['customize'],
     prompt: { required: true, exceptWith: [] },
-    // Set by the apiframe work of issue 11 (item 5); the SDK's old common limit until then.
-    maxPromptLength: 2500,
+    // "prompt": string, minLength 1, maxLength 4000 (openapi.json, the kling-3.0 GenerateVideoRequest;
+    // the docs' overview: "1–4,000 characters").
+    maxPromptLength: 4000,
     fields: {
       negativePrompt: yes,
       aspectRatio: yes,
@@ -189,7 +190,7 @@ export const CAPABILITIES: Readonly<Record<GatewayId, GatewayCapabilities>> = {
     modes: ['std', 'pro'],
     multiShot: ['intelligence'],
     prompt: { required: true, exceptWith: [] },
-    // The SDK's common limit, as before (the simulator's Modellix validator takes 2500).
+    // `prompt`: "length 1–2500" (https://docs.modellix.ai/kling/kling-v3-omni-video, read 2026-11-24).
     maxPromptLength: 2500,
     fields: {
       negativePrompt: no('Modellix kling-v3-omni-video has no negative prompt'),

@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningSimulator, startGatewaySimulator } from '../../src/testing/index.js';
+import { fixtures } from '../fixtures/load.js';
 import { create, WIRE } from './helpers.js';
 
 let vendor: RunningSimulator;
@@ -87,4 +88,30 @@ describe('Modellix: the documented minimal body { prompt }', () => {
       expect(message).toContain(`${field}: must be sent explicitly`);
     expect(explicit.stats.created.modellix).toBe(0);
   });
+});
+
+describe("every documented example request (test/fixtures) is accepted by the simulator's defaults", () => {
+  it.each(fixtures('apiframe', 'create-request').map((f) => [f.name, f.body]))(
+    'apiframe %s',
+    async (_, body) => {
+      const reply = await create(vendor.url, 'apiframe', body);
+      expect(reply.status, JSON.stringify(reply.json)).toBe(202);
+    },
+  );
+
+  const paths = ['/api/v1/kling/kling-v3-omni-video', '/api/v1/kling/kling-v3-omni-video/async'];
+  it.each(fixtures('modellix', 'create-request').map((f) => [f.name, f.body]))(
+    'Modellix %s, on both documented create paths',
+    async (_, body) => {
+      for (const path of paths) {
+        const response = await fetch(`${vendor.url}${path}`, {
+          method: 'POST',
+          headers: WIRE.modellix.authHeaders('k'),
+          body: JSON.stringify(body),
+        });
+        expect(response.status, `${path}: ${await response.clone().text()}`).toBe(200);
+        expect(await response.json()).toMatchObject({ code: 0, data: { status: 'pending' } });
+      }
+    },
+  );
 });
