@@ -120,7 +120,8 @@ function checkMultiPrompt(problems: Problems, text: string): void {
 /** "credits-per-second × duration": standard 3, standard-audio 4, pro 5, pro-audio 7; 4k is unpublished. */
 export function apiframeCreditCost(body: JsonObject): number | null {
   const params: JsonObject = isJsonObject(body.klingParams) ? body.klingParams : {};
-  // Documented defaults: duration 5, mode pro, generate_audio true (only reached outside strict mode).
+  // The vendor's defaults where a body leaves them out: duration 5, mode pro, generate_audio true (the
+  // Kling 3.0 docs page; option `requireExplicitDefaults` refuses such bodies instead).
   const duration = typeof params.duration === 'number' ? params.duration : 5;
   const mode = params.mode ?? 'pro';
   const audio = params.generate_audio ?? true;

@@ -60,6 +60,8 @@ function validate(body: JsonObject, problems: Problems): void {
   // "Required array length: 1 element".
   checkStringList(problems, 'videos', body.videos, { min: 1, max: 1 });
   const withVideo = body.videos !== undefined;
+  // Documented defaults: sound "off", mode "pro", multi_shot false; no default duration is stated (the
+  // simulator prices nothing for Modellix, so none is assumed). `requireExplicitDefaults` wants them sent.
   checkExplicit(problems, 'sound', body.sound);
   checkString(problems, 'sound', body.sound, { oneOf: ['on', 'off'] });
   if (withVideo && body.sound === 'on') problems.add('sound', 'must be "off" when videos is provided');
