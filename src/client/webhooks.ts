@@ -111,6 +111,8 @@ export function readWebhook(input: ParseWebhookInput, now: number): ParsedWebhoo
     parsed = adapter.parseWebhook(body, {
       now,
       ...(input.statusMap === undefined ? {} : { statusMap: input.statusMap }),
+      // A body that names no task at all (some API in One reseller shapes) is the expected one's.
+      ...(expected === undefined ? {} : { taskId: expected }),
     });
   } catch (error) {
     // A body that is not a task, or one the reader cannot take (a RangeError: a stack overflow in a

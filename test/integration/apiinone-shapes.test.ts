@@ -4,7 +4,7 @@
  * task, report a failure and follow progress in every one of them.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { KlingClient, KlingTaskFailedError } from '../../src/index.js';
+import { KlingClient, KlingTaskFailedError, parseWebhook } from '../../src/index.js';
 import { type ApiInOneShape, createGatewaySimulator, FAIL_TRIGGER } from '../../src/testing/index.js';
 import { inProcessFetch } from '../helpers/in-process.js';
 
@@ -42,6 +42,18 @@ describe.each(SHAPES.map((s) => [s]))('API in One answering in the %s shape', (s
     expect(seen.at(-1)).toBe('succeeded');
     expect(seen.every((s) => ['queued', 'running', 'succeeded'].includes(s))).toBe(true);
     expect(sim.stats.created.apiinone).toBeGreaterThan(0);
+  });
+
+  it('a callback in this shape reads as the task it was registered for', async () => {
+    const handle = await client.submit({ prompt: 'a fox', callbackUrl: 'https://hooks.example.com/k' });
+    await client.wait(handle);
+    // The simulator's callback body is its status body ("consistent with" it, as API in One is read).
+    const reply = await fetch(`https://apiin.one/api/v1/tasks/${encodeURIComponent(handle.id)}`, {
+      headers: { authorization: 'Bearer sk-shape' },
+    });
+    const rawBody = await reply.text();
+    const { task } = parseWebhook({ gateway: 'apiinone', rawBody, headers: {}, expected: handle });
+    expect(task).toMatchObject({ id: handle.id, status: 'succeeded' });
   });
 
   it('a failed task ends the wait with KlingTaskFailedError carrying the reason', async () => {

@@ -167,8 +167,7 @@ function statusReply(task: TaskRecord, view: TaskView, context: ReplyContext): J
         created_at: context.dateOf(task.createdAt),
         updated_at: context.dateOf(view.finishedAt ?? context.now),
       };
-      const seconds =
-        typeof task.body.duration === 'number' ? task.body.duration : VENDOR_DEFAULTS.duration;
+      const seconds = typeof task.body.duration === 'number' ? task.body.duration : VENDOR_DEFAULTS.duration;
       if (done) data.task_result = { videos: [{ id: `${task.id}-0`, url, duration: String(seconds) }] };
       return { code: 0, message: 'SUCCEED', request_id: `req-${task.id}`, data };
     }
