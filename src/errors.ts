@@ -63,16 +63,49 @@ function brandCheck<T>(kind: string): (value: unknown) => value is T {
   };
 }
 
-/** The request is invalid. Carries every problem found, each with its path. Nothing was sent. */
+/**
+ * What a `KlingValidationError` found invalid; its message is headed "Invalid <subject>". The issue
+ * paths are relative to it (`poll.intervalMs` of the client options, `id` of a handle).
+ */
+export type ValidationSubject =
+  | 'request'
+  | 'client options'
+  | 'router options'
+  | 'submit options'
+  | 'status options'
+  | 'wait options'
+  | 'generate options'
+  | 'quote options'
+  | 'pricing options'
+  | 'download options'
+  | 'upload options'
+  | 'handle'
+  | 'task id'
+  | 'gateway'
+  | 'file'
+  | 'webhook'
+  | 'options';
+
+/** Options of the `KlingValidationError` constructor. */
+export interface KlingValidationErrorOptions extends KlingErrorOptions {
+  /** What was invalid (default 'request'). */
+  subject?: ValidationSubject;
+}
+
+/** Something given to the SDK is invalid. Carries every problem found, each with its path. Nothing was sent. */
 export class KlingValidationError extends KlingError {
   static override readonly kind: string = 'KlingValidationError';
   static override readonly is: (value: unknown) => value is KlingValidationError =
     brandCheck('KlingValidationError');
   readonly issues: readonly ValidationIssue[];
+  /** What was invalid: the request, the client options, a saved handle... */
+  readonly subject: ValidationSubject;
 
-  constructor(issues: ValidationIssue[], options: ErrorOptions = {}) {
-    super(formatIssues(issues), { taskState: 'not-created', ...options });
+  constructor(issues: ValidationIssue[], options: KlingValidationErrorOptions = {}) {
+    const { subject = 'request', ...rest } = options;
+    super(formatIssues(issues, subject), { taskState: 'not-created', ...rest });
     this.issues = issues;
+    this.subject = subject;
   }
 }
 
@@ -322,8 +355,10 @@ export class KlingWebhookError extends KlingError {
     brandCheck('KlingWebhookError');
 }
 
-function formatIssues(issues: ValidationIssue[]): string {
-  if (issues.length === 0) return 'Invalid request.';
-  const lines = issues.map((i) => `  - ${i.path.length > 0 ? i.path.join('.') : '(request)'}: ${i.message}`);
-  return `Invalid request (${issues.length} problem${issues.length === 1 ? '' : 's'}):\n${lines.join('\n')}`;
+function formatIssues(issues: ValidationIssue[], subject: ValidationSubject): string {
+  if (issues.length === 0) return `Invalid ${subject}.`;
+  const lines = issues.map(
+    (i) => `  - ${i.path.length > 0 ? i.path.join('.') : `(${subject})`}: ${i.message}`,
+  );
+  return `Invalid ${subject} (${issues.length} problem${issues.length === 1 ? '' : 's'}):\n${lines.join('\n')}`;
 }

@@ -9,5 +9,12 @@ export type { GatewayPaths, SucceededTask, Task, TaskCost, TaskStatus, Video } f
 export type { Clock } from './http/clock.js';
 export { DEFAULT_RETRY_POLICY, type RetryPolicy } from './http/retry.js';
 export type { FetchFunction } from './http/transport.js';
-export { type CostEstimate, estimateCost, type PricingOptions, quote } from './pricing/estimate.js';
-export { parseVideoRequest, type ResolvedVideoRequest, validateForGateway } from './request/index.js';
+export type { CostEstimate, PricingOptions } from './pricing/estimate.js';
+// estimateCost and quote validate the request as submit does (the pure `kling-sdk/pricing` ones check its shape).
+export {
+  estimateCost,
+  parseVideoRequest,
+  quote,
+  type ResolvedVideoRequest,
+  validateForGateway,
+} from './request/index.js';

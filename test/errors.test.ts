@@ -100,5 +100,26 @@ describe('KlingError family', () => {
     expect(error.message).toBe(
       'Invalid request (2 problems):\n  - duration: must be at most 15 seconds\n  - multiShot.shots.0.prompt: is required',
     );
+    expect(error.subject).toBe('request');
+  });
+
+  it('says what was invalid: the subject heads the message and is a field (the constructor stays compatible)', () => {
+    const error = new KlingValidationError(
+      [
+        { path: ['timeoutMs'], message: 'must be above 0' },
+        { path: [], message: 'must be an object' },
+      ],
+      { subject: 'client options', cause: 'why' },
+    );
+    expect(error.subject).toBe('client options');
+    expect(error.message).toBe(
+      'Invalid client options (2 problems):\n  - timeoutMs: must be above 0\n  - (client options): must be an object',
+    );
+    expect(error.cause).toBe('why');
+    expect(error.taskState).toBe('not-created');
+    expect(new KlingValidationError([], { subject: 'handle' }).message).toBe('Invalid handle.');
+    expect(new KlingValidationError([{ path: [], message: 'x' }], { cause: 1 }).message).toBe(
+      'Invalid request (1 problem):\n  - (request): x',
+    );
   });
 });

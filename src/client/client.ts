@@ -2,14 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { inspect } from 'node:util';
 import pRetry from 'p-retry';
 import type { Dispatcher } from 'undici';
-import {
-  CAPABILITIES,
-  GATEWAY_IDS,
-  GATEWAYS,
-  type GatewayId,
-  isGatewayId,
-  type VideoRequest,
-} from '../catalog/index.js';
+import { CAPABILITIES, GATEWAYS, type GatewayId, type VideoRequest } from '../catalog/index.js';
 import {
   KlingApiError,
   KlingError,
@@ -61,6 +54,7 @@ import {
   type UploadResult,
   withUploadedUrls,
 } from './media.js';
+import { validateClientOptions } from './options.js';
 import { DEFAULT_POLL, nextPollDelay, type PollOptions } from './poll.js';
 import { confirmedTask, type ExpectedTask, readWebhook, type WebhookHeaders } from './webhooks.js';
 
@@ -233,28 +227,20 @@ export class KlingClient {
    * key) throws one `KlingValidationError` listing each problem with its path. Only `gateway` is
    * required; the API key defaults to the gateway's environment variable (e.g. `EVOLINK_API_KEY`).
    */
-  constructor(options: KlingClientOptions) {
-    if (!isGatewayId(options?.gateway)) {
-      throw new KlingValidationError([
-        { path: ['gateway'], message: `must be one of ${GATEWAY_IDS.join(', ')}` },
-      ]);
-    }
+  constructor(clientOptions: KlingClientOptions) {
+    // Every option checked at once (one KlingValidationError listing each problem), defaults filled in.
+    const options = validateClientOptions(clientOptions);
     this.gateway = options.gateway;
     const info = GATEWAYS[this.gateway];
-    const apiKey = options.apiKey ?? process.env[info.apiKeyEnv];
-    if (apiKey === undefined || apiKey.trim() === '') {
-      throw new KlingValidationError([
-        { path: ['apiKey'], message: `no API key: pass apiKey or set ${info.apiKeyEnv}` },
-      ]);
-    }
+    const apiKey = options.apiKey;
     this.#apiKey = apiKey;
-    this.baseUrl = checkBaseUrl(options.baseUrl ?? info.baseUrl);
+    this.baseUrl = options.baseUrl;
     this.#adapter = ADAPTERS[this.gateway];
     this.#authHeaders = this.#adapter.authHeaders(apiKey);
     this.#headers = { accept: 'application/json', 'user-agent': USER_AGENT, ...this.#authHeaders };
     this.#uploadBaseUrl =
       options.uploadBaseUrl !== undefined
-        ? checkBaseUrl(options.uploadBaseUrl, 'uploadBaseUrl')
+        ? options.uploadBaseUrl
         : this.baseUrl === new URL(info.baseUrl).origin
           ? (this.#adapter.uploadBaseUrl ?? this.baseUrl)
           : this.baseUrl;
@@ -263,7 +249,7 @@ export class KlingClient {
       options.endpoints?.create === undefined
         ? [this.#paths.create, ...(this.#adapter.createPathFallbacks ?? [])]
         : [this.#paths.create];
-    const concurrency = Math.max(1, options.maxConcurrency ?? 16);
+    const concurrency = options.maxConcurrency;
     this.#limiter = new Limiter(concurrency);
     this.#transport = createTransport({
       connections: concurrency,
@@ -271,13 +257,13 @@ export class KlingClient {
       ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
     });
     this.#clock = options.clock ?? systemClock;
-    this.#logger = options.logger ?? {};
-    this.#retry = { ...DEFAULT_RETRY_POLICY, ...options.retry, maxRetries: options.maxRetries ?? 2 };
-    this.#timeoutMs = options.timeoutMs ?? 60_000;
-    this.#poll = options.poll ?? {};
+    this.#logger = options.logger;
+    this.#retry = { ...DEFAULT_RETRY_POLICY, ...options.retry, maxRetries: options.maxRetries };
+    this.#timeoutMs = options.timeoutMs;
+    this.#poll = options.poll;
     this.#statusMap = options.statusMap;
-    this.#pricing = options.pricing ?? {};
-    this.#maxResponseBytes = options.maxResponseBytes ?? 4 * 1024 * 1024;
+    this.#pricing = options.pricing;
+    this.#maxResponseBytes = options.maxResponseBytes;
   }
 
   /** The cost of `request` at this client's gateway: pure, no request sent. */
@@ -932,34 +918,6 @@ function parseJson(gateway: GatewayId, text: string, apiKey?: string): unknown {
 /** A short excerpt for an error: the key redacted before the cut, and a piece of it at the cut edge. */
 function excerptOf(text: string, apiKey?: string): string {
   return excerptText(text, apiKey);
-}
-
-const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
-
-/** An origin; https unless it is loopback (so the key never crosses a network in the clear). */
-function checkBaseUrl(value: string, field: 'baseUrl' | 'uploadBaseUrl' = 'baseUrl'): string {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new KlingValidationError([
-      { path: [field], message: 'must be an absolute URL such as https://api.evolink.ai' },
-    ]);
-  }
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && LOOPBACK.test(url.hostname))) {
-    throw new KlingValidationError([
-      { path: [field], message: 'must use https (plain http is allowed only on loopback)' },
-    ]);
-  }
-  if (url.pathname !== '/' || url.search !== '' || url.username !== '' || url.password !== '') {
-    throw new KlingValidationError([
-      {
-        path: [field],
-        message: 'must be an origin only (no path, query or credentials); use endpoints for paths',
-      },
-    ]);
-  }
-  return url.origin;
 }
 
 /** Records, on an error a submit throws, whether the task may exist. */

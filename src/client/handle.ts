@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { GATEWAY_IDS, type GatewayId } from '../catalog/index.js';
-import { KlingValidationError } from '../errors.js';
+import { KlingValidationError, type ValidationIssue } from '../errors.js';
 import type { CostEstimate } from '../pricing/estimate.js';
 
 /** What to persist to find a task again after a restart (`client.resume`). Plain JSON. */
@@ -31,13 +31,57 @@ export function makeHandle(saved: SavedHandle): TaskHandle {
 }
 
 const savedHandleSchema = z.object({
-  v: z.literal(1, { error: 'must be 1 (a handle saved by this SDK)' }),
-  gateway: z.enum(GATEWAY_IDS, { error: `must be one of ${GATEWAY_IDS.join(', ')}` }),
-  id: z.string().min(1, { error: 'must be the task id' }),
-  submittedAt: z.iso.datetime({ error: 'must be an ISO 8601 date-time' }),
+  v: z.literal(1),
+  gateway: z.enum(GATEWAY_IDS),
+  id: z.string().min(1),
+  submittedAt: z.iso.datetime(),
   estimate: z.looseObject({ gateway: z.enum(GATEWAY_IDS), exact: z.boolean() }),
   idempotencyKey: z.string().min(1).max(255).optional(),
 });
+
+/** What each field of a saved handle must be, in plain words (zod's own text is not shown). */
+const FIELD_RULES: Readonly<Record<string, string>> = {
+  v: 'must be 1 (the version of a handle saved by this SDK)',
+  gateway: `must be one of ${GATEWAY_IDS.join(', ')}`,
+  id: 'must be the task id (a non-empty string)',
+  submittedAt: 'must be the ISO 8601 date-time saved with the handle (e.g. 2025-01-31T12:00:00.000Z)',
+  estimate: 'must be the cost estimate saved with the handle (an object)',
+  'estimate.gateway': `must be one of ${GATEWAY_IDS.join(', ')}`,
+  'estimate.exact': 'must be true or false',
+  idempotencyKey: 'must be the idempotency key saved with the handle (1–255 characters)',
+};
+
+const HOW_TO_SAVE = 'save a handle with JSON.stringify(handle) and pass that string (or the object) back';
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'string') return value === '' ? 'an empty string' : 'a string';
+  if (typeof value === 'object') return 'an object';
+  return `a ${typeof value}`;
+}
+
+/** The value at `path` inside `root`, or undefined. */
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  let value = root;
+  for (const key of path) {
+    if (typeof value !== 'object' || value === null || !Object.hasOwn(value, key)) return undefined;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value;
+}
+
+/** One zod issue as a plain sentence with its field path ("id: is missing; it must be the task id"). */
+function toHandleIssue(issue: z.core.$ZodIssue, input: unknown): ValidationIssue {
+  const path = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
+  if (path.length === 0) {
+    return { path, message: `must be a saved handle object (got ${describe(input)}): ${HOW_TO_SAVE}` };
+  }
+  const rule = FIELD_RULES[path.join('.')] ?? 'is not what a handle saved by this SDK holds';
+  const value = valueAt(input, issue.path);
+  if (value === undefined) return { path, message: `is missing; it ${rule}` };
+  return { path, message: `${rule} (got ${describe(value)})` };
+}
 
 /** Reads a handle saved with `JSON.stringify(handle)` (or the object itself). */
 export function parseSavedHandle(saved: string | SavedHandle): SavedHandle {
@@ -46,16 +90,26 @@ export function parseSavedHandle(saved: string | SavedHandle): SavedHandle {
     try {
       value = JSON.parse(saved);
     } catch {
-      throw new KlingValidationError([{ path: [], message: 'the saved handle is not JSON' }]);
+      throw new KlingValidationError(
+        [
+          {
+            path: [],
+            message: saved.trimStart().startsWith('{')
+              ? `is not JSON: ${HOW_TO_SAVE}`
+              : `is not JSON (a task id? client.wait and client.getTask take one): ${HOW_TO_SAVE}`,
+          },
+        ],
+        {
+          subject: 'handle',
+        },
+      );
     }
   }
   const result = savedHandleSchema.safeParse(value);
   if (!result.success) {
     throw new KlingValidationError(
-      result.error.issues.map((i) => ({
-        path: i.path.map((p) => (typeof p === 'symbol' ? String(p) : p)),
-        message: i.message,
-      })),
+      result.error.issues.map((issue) => toHandleIssue(issue, value)),
+      { subject: 'handle' },
     );
   }
   return result.data as SavedHandle;

@@ -16,6 +16,13 @@ import { checkBudget, type MaxCost } from './budget.js';
 import type { GenerateOptions, GetTaskOptions, KlingClient, SubmitOptions, WaitOptions } from './client.js';
 import type { DownloadOptions, DownloadResult } from './download.js';
 import { parseSavedHandle, type SavedHandle, type TaskHandle } from './handle.js';
+import {
+  NO_OPTIONS,
+  routerOptionsIssues,
+  validateGenerateOptions,
+  validateQuoteOptions,
+  validateSubmitOptions,
+} from './options.js';
 
 /** 'cheapest': by the estimate in US dollars; 'ordered': the order the clients were given in. */
 export type RoutingStrategy = 'cheapest' | 'ordered';
@@ -88,12 +95,13 @@ export class KlingRouter {
   readonly #pricing: PricingOptions | undefined;
 
   constructor(options: KlingRouterOptions) {
-    const strategy = options?.strategy ?? 'cheapest';
-    if (strategy !== 'cheapest' && strategy !== 'ordered') {
-      throw new KlingValidationError([{ path: ['strategy'], message: "must be 'cheapest' or 'ordered'" }]);
-    }
-    this.strategy = strategy;
-    this.#clients = readClients(options?.clients);
+    // Every problem at once: unknown names, strategy, pricing and each client.
+    const issues = routerOptionsIssues(options);
+    const { clients, issues: clientIssues } = readClients(options?.clients);
+    issues.push(...clientIssues);
+    if (issues.length > 0) throw new KlingValidationError(issues, { subject: 'router options' });
+    this.strategy = options.strategy ?? 'cheapest';
+    this.#clients = clients;
     this.gateways = [...this.#clients.keys()];
     this.#pricing = options.pricing;
   }
@@ -103,7 +111,8 @@ export class KlingRouter {
    * over budget, price unknown under a budget). Pure: nothing is sent. An invalid request throws
    * `KlingValidationError`.
    */
-  quote(request: VideoRequest, options: { maxCost?: MaxCost } = {}): RoutePlan {
+  quote(request: VideoRequest, options: { maxCost?: MaxCost } = NO_OPTIONS): RoutePlan {
+    validateQuoteOptions(options);
     const { candidates, skipped } = this.#plan(request, options.maxCost);
     return { strategy: this.strategy, candidates: candidates.map((c) => c.estimate), skipped };
   }
@@ -114,7 +123,9 @@ export class KlingRouter {
    * re-sent anywhere), the signal's reason on abort, or `KlingRoutingError` when every gateway was
    * ruled out. `onBeforeSend` runs once per gateway tried, each record naming its gateway.
    */
-  async submit(request: VideoRequest, options: SubmitOptions = {}): Promise<RoutedHandle> {
+  async submit(request: VideoRequest, options: SubmitOptions = NO_OPTIONS): Promise<RoutedHandle> {
+    // A malformed maxCost (or any option) is refused before any gateway is looked at.
+    validateSubmitOptions(options);
     // The router holds the budget itself, with the estimates it ranked by: a client would judge it with
     // its own pricing, which may differ from the router's.
     const { maxCost, ...submitOptions } = options;
@@ -132,7 +143,11 @@ export class KlingRouter {
   }
 
   /** Routed submit, then a wait on the gateway that took it. A task that fails after submit is not re-routed (it was paid for). */
-  async generate(request: VideoRequest, options: RouterGenerateOptions = {}): Promise<RoutedGeneration> {
+  async generate(
+    request: VideoRequest,
+    options: RouterGenerateOptions = NO_OPTIONS,
+  ): Promise<RoutedGeneration> {
+    validateGenerateOptions(options);
     const { onSubmitted, waitTimeoutMs, onProgress, ...submitOptions } = options;
     const handle = await this.submit(request, submitOptions);
     await onSubmitted?.(handle);
@@ -174,12 +189,15 @@ export class KlingRouter {
   #clientFor(gateway: GatewayId): KlingClient {
     const client = this.#clients.get(gateway);
     if (client === undefined) {
-      throw new KlingValidationError([
-        {
-          path: ['gateway'],
-          message: `no client is configured for ${gateway} (this router has ${this.gateways.join(', ')})`,
-        },
-      ]);
+      throw new KlingValidationError(
+        [
+          {
+            path: ['gateway'],
+            message: `no client is configured for ${gateway} (this router has ${this.gateways.join(', ')})`,
+          },
+        ],
+        { subject: 'handle' },
+      );
     }
     return client;
   }
@@ -214,7 +232,10 @@ export class KlingRouter {
   }
 }
 
-function readClients(given: KlingRouterOptions['clients'] | undefined): Map<GatewayId, KlingClient> {
+function readClients(given: KlingRouterOptions['clients'] | undefined): {
+  clients: Map<GatewayId, KlingClient>;
+  issues: ValidationIssue[];
+} {
   const entries: [string | number, KlingClient | undefined][] = Array.isArray(given)
     ? given.map((client, index) => [index, client])
     : typeof given === 'object' && given !== null
@@ -239,10 +260,12 @@ function readClients(given: KlingRouterOptions['clients'] | undefined): Map<Gate
     }
   }
   if (issues.length === 0 && clients.size === 0) {
-    issues.push({ path: ['clients'], message: 'must hold at least one KlingClient' });
+    issues.push({
+      path: ['clients'],
+      message: 'must hold at least one KlingClient (an array, or a record per gateway)',
+    });
   }
-  if (issues.length > 0) throw new KlingValidationError(issues);
-  return clients;
+  return { clients, issues };
 }
 
 /**

@@ -1,4 +1,5 @@
 import {
+  ASPECT_RATIOS,
   findRateRow,
   findUnsupported,
   GATEWAY_IDS,
@@ -15,6 +16,7 @@ import {
 } from '../catalog/index.js';
 import { KlingUnsupportedError, KlingValidationError, type ValidationIssue } from '../errors.js';
 import { multiply } from './decimal.js';
+import { didYouMean } from './suggest.js';
 
 /** What a request will cost at one gateway, in the gateway's own unit, before it is sent. */
 export type CostEstimate = {
@@ -77,11 +79,7 @@ export function estimateCost(
   request: VideoRequest,
   options: PricingOptions = NO_OPTIONS,
 ): CostEstimate {
-  if (!isGatewayId(gateway)) {
-    throw new KlingValidationError([
-      { path: ['gateway'], message: `unknown gateway; use one of ${GATEWAY_IDS.join(', ')}` },
-    ]);
-  }
+  if (!isGatewayId(gateway)) throw unknownGateway(gateway);
   const fields = readPricedFields(request);
   checkOptions(options);
   const unsupported = findUnsupported(gateway, request);
@@ -199,11 +197,103 @@ function usdPerCredit(
   return null;
 }
 
-/** Checks the fields that decide the price, without zod (this module must stay dependency-free). */
+/** An unknown gateway id, with the nearest known one. */
+export function unknownGateway(gateway: unknown): KlingValidationError {
+  const guess = typeof gateway === 'string' ? didYouMean(gateway, GATEWAY_IDS) : undefined;
+  const shown = typeof gateway === 'string' ? `'${gateway}'` : String(gateway);
+  return new KlingValidationError(
+    [
+      {
+        path: ['gateway'],
+        message: `unknown gateway ${shown}; use one of ${GATEWAY_IDS.join(', ')}${guess === undefined ? '' : ` (did you mean '${guess}'?)`}`,
+      },
+    ],
+    { subject: 'gateway' },
+  );
+}
+
+/**
+ * What pricing checks of each request field (without zod: this module must stay dependency-free): its
+ * type, so a quote never prices a request that a submit would refuse for its shape. The price fields
+ * (mode, sound, duration) are checked on their own below; content rules (lengths, URLs, callback
+ * hosts) are the request schema's (`parseVideoRequest`, which `kling-sdk`'s `quote` runs first).
+ */
+const FIELDS = {
+  prompt: 1,
+  negativePrompt: 1,
+  mode: 1,
+  duration: 1,
+  aspectRatio: 1,
+  sound: 1,
+  startImage: 1,
+  endImage: 1,
+  referenceImages: 1,
+  referenceVideos: 1,
+  multiShot: 1,
+  elements: 1,
+  watermark: 1,
+  callbackUrl: 1,
+  providerOptions: 1,
+} satisfies Record<keyof VideoRequest, 1>;
+/** Every field a `VideoRequest` may have. */
+export const VIDEO_REQUEST_FIELDS = Object.keys(FIELDS) as readonly (keyof VideoRequest)[];
+
+/**
+ * What is wrong with `value` as the request's `key` (an unknown field included), or undefined. A
+ * switch on the name, not a keyed lookup: this runs for every field of every estimate.
+ */
+function shapeProblem(key: string, value: unknown): string | undefined {
+  switch (key) {
+    case 'mode':
+    case 'duration':
+    case 'sound':
+      return undefined; // the price fields: checked on their own
+    case 'prompt':
+    case 'negativePrompt':
+    case 'callbackUrl':
+      return value === undefined || typeof value === 'string' ? undefined : 'must be a string';
+    case 'watermark':
+      return value === undefined || typeof value === 'boolean' ? undefined : 'must be true or false';
+    case 'aspectRatio':
+      return value === undefined || (ASPECT_RATIOS as readonly unknown[]).includes(value)
+        ? undefined
+        : `must be one of ${ASPECT_RATIOS.join(', ')}`;
+    case 'startImage':
+    case 'endImage':
+      return value === undefined || typeof value === 'string' || value instanceof Uint8Array
+        ? undefined
+        : 'must be an http(s) URL, a local file path or the image bytes';
+    case 'referenceImages':
+    case 'referenceVideos':
+    case 'elements':
+      return value === undefined || Array.isArray(value) ? undefined : 'must be an array';
+    case 'multiShot':
+    case 'providerOptions':
+      return value === undefined || (typeof value === 'object' && value !== null && !Array.isArray(value))
+        ? undefined
+        : 'must be an object';
+    default:
+      return unknownRequestFieldMessage(key);
+  }
+}
+
+/** The message for a field a `VideoRequest` does not have (the request schema says the same). */
+export function unknownRequestFieldMessage(key: string): string {
+  const suggestion = didYouMean(key, VIDEO_REQUEST_FIELDS);
+  return suggestion === undefined
+    ? 'unknown field; pass raw gateway fields through providerOptions.<gateway>'
+    : `unknown field; did you mean '${suggestion}'?`;
+}
+
+/** Checks the fields that decide the price, and the request's shape, without zod. */
 function readPricedFields(request: VideoRequest): PricedFields {
   const issues: ValidationIssue[] = [];
-  if (typeof request !== 'object' || request === null) {
+  if (typeof request !== 'object' || request === null || Array.isArray(request)) {
     throw new KlingValidationError([{ path: [], message: 'the request must be an object' }]);
+  }
+  for (const key in request) {
+    const problem = shapeProblem(key, request[key as keyof VideoRequest]);
+    if (problem !== undefined) issues.push({ path: [key], message: problem });
   }
   const mode = request.mode ?? REQUEST_DEFAULTS.mode;
   if (!MODES.includes(mode)) issues.push({ path: ['mode'], message: `must be one of ${MODES.join(', ')}` });
@@ -234,38 +324,112 @@ function readPricedFields(request: VideoRequest): PricedFields {
 }
 
 function checkOptions(options: PricingOptions): void {
-  if (options.usdPerCredit === undefined && options.rates === undefined) return;
+  if (options === NO_OPTIONS) return;
+  // The common case, no options (`{}`), costs one look and no allocation.
+  if (
+    typeof options === 'object' &&
+    options !== null &&
+    options.usdPerCredit === undefined &&
+    options.rates === undefined
+  ) {
+    let keys = false;
+    for (const _ in options) {
+      keys = true;
+      break;
+    }
+    if (!keys) return;
+  }
+  const issues = pricingOptionsIssues(options);
+  if (issues.length > 0) throw new KlingValidationError(issues, { subject: 'pricing options' });
+}
+
+const PRICING_OPTION_KEYS: readonly (keyof PricingOptions)[] = ['usdPerCredit', 'rates'];
+
+/**
+ * Every problem with pricing options (empty when they are valid), each path under `path`. Never
+ * throws: the client lists these with its other options.
+ */
+export function pricingOptionsIssues(
+  options: unknown,
+  path: readonly (string | number)[] = [],
+): ValidationIssue[] {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    return [{ path: [...path], message: 'must be an object: { usdPerCredit?, rates? }' }];
+  }
   const issues: ValidationIssue[] = [];
-  const { usdPerCredit: perCredit, rates } = options;
-  const checkRate = (value: unknown, path: (string | number)[]) => {
+  for (const key of Object.keys(options)) {
+    if ((PRICING_OPTION_KEYS as readonly string[]).includes(key)) continue;
+    const guess = didYouMean(key, PRICING_OPTION_KEYS);
+    issues.push({
+      path: [...path, key],
+      message: `unknown option; ${guess === undefined ? `use ${PRICING_OPTION_KEYS.join(' or ')}` : `did you mean '${guess}'?`}`,
+    });
+  }
+  const { usdPerCredit: perCredit, rates } = options as Record<string, unknown>;
+  const checkRate = (value: unknown, at: (string | number)[]) => {
     if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-      issues.push({ path, message: 'must be a finite number of at least 0' });
+      issues.push({ path: [...path, ...at], message: 'must be a finite number of at least 0' });
     }
   };
+  const isRecord = (value: unknown): value is Record<string, unknown> =>
+    typeof value === 'object' && value !== null && !Array.isArray(value);
   if (typeof perCredit === 'number') checkRate(perCredit, ['usdPerCredit']);
-  else if (perCredit !== undefined) {
+  else if (isRecord(perCredit)) {
     for (const [gateway, value] of Object.entries(perCredit)) {
-      if (!isGatewayId(gateway)) issues.push({ path: ['usdPerCredit', gateway], message: 'unknown gateway' });
-      else checkRate(value, ['usdPerCredit', gateway]);
+      if (!isGatewayId(gateway)) {
+        issues.push({ path: [...path, 'usdPerCredit', gateway], message: unknownGatewayKey(gateway) });
+      } else if (value !== undefined) checkRate(value, ['usdPerCredit', gateway]);
     }
+  } else if (perCredit !== undefined) {
+    issues.push({
+      path: [...path, 'usdPerCredit'],
+      message: 'must be a number (dollars per credit) or a record per gateway',
+    });
   }
-  for (const [gateway, table] of Object.entries(rates ?? {})) {
-    if (!isGatewayId(gateway)) {
-      issues.push({ path: ['rates', gateway], message: 'unknown gateway' });
-      continue;
-    }
-    const keys = RATE_TABLES[gateway].rows.map((r) => r.key);
-    for (const [key, perSecond] of Object.entries(table ?? {})) {
-      if (!keys.includes(key)) {
+  if (isRecord(rates)) {
+    for (const [gateway, table] of Object.entries(rates)) {
+      if (!isGatewayId(gateway)) {
+        issues.push({ path: [...path, 'rates', gateway], message: unknownGatewayKey(gateway) });
+        continue;
+      }
+      if (table === undefined) continue;
+      if (!isRecord(table)) {
         issues.push({
-          path: ['rates', gateway, key],
-          message: `unknown rate key; ${gateway} has ${keys.join(', ')}`,
+          path: [...path, 'rates', gateway],
+          message: 'must be a record of rate key to { usd?, credits? }',
         });
         continue;
       }
-      if (perSecond.usd !== undefined) checkRate(perSecond.usd, ['rates', gateway, key, 'usd']);
-      if (perSecond.credits !== undefined) checkRate(perSecond.credits, ['rates', gateway, key, 'credits']);
+      const keys = RATE_TABLES[gateway].rows.map((r) => r.key);
+      for (const [key, perSecond] of Object.entries(table)) {
+        if (!keys.includes(key)) {
+          issues.push({
+            path: [...path, 'rates', gateway, key],
+            message: `unknown rate key; ${gateway} has ${keys.join(', ')}`,
+          });
+          continue;
+        }
+        if (!isRecord(perSecond)) {
+          issues.push({
+            path: [...path, 'rates', gateway, key],
+            message: 'must be { usd?, credits? } per second',
+          });
+          continue;
+        }
+        if (perSecond.usd !== undefined) checkRate(perSecond.usd, ['rates', gateway, key, 'usd']);
+        if (perSecond.credits !== undefined) checkRate(perSecond.credits, ['rates', gateway, key, 'credits']);
+      }
     }
+  } else if (rates !== undefined) {
+    issues.push({
+      path: [...path, 'rates'],
+      message: 'must be a record per gateway of rate key to { usd?, credits? }',
+    });
   }
-  if (issues.length > 0) throw new KlingValidationError(issues);
+  return issues;
+}
+
+function unknownGatewayKey(gateway: string): string {
+  const guess = didYouMean(gateway, GATEWAY_IDS);
+  return `unknown gateway; use one of ${GATEWAY_IDS.join(', ')}${guess === undefined ? '' : ` (did you mean '${guess}'?)`}`;
 }

@@ -1,5 +1,18 @@
-import { findMissingRequired, findUnsupported, type GatewayId } from '../catalog/index.js';
+import {
+  findMissingRequired,
+  findUnsupported,
+  type GatewayId,
+  isGatewayId,
+  type VideoRequest,
+} from '../catalog/index.js';
 import { KlingUnsupportedError } from '../errors.js';
+import {
+  type CostEstimate,
+  type PricingOptions,
+  quote as priceEverywhere,
+  estimateCost as priceForGateway,
+  unknownGateway,
+} from '../pricing/estimate.js';
 import { parseVideoRequest, type ResolvedVideoRequest } from './schema.js';
 
 export { parseVideoRequest, type ResolvedVideoRequest } from './schema.js';
@@ -7,10 +20,11 @@ export { isNonPublicHost } from './url-rules.js';
 
 /**
  * Validates `input` and checks that `gateway` can serve all of it. Throws `KlingValidationError` for
- * an invalid request and `KlingUnsupportedError` (naming the field and the gateway) for one the
- * gateway can't honour: nothing is silently dropped.
+ * an invalid request or an unknown gateway, and `KlingUnsupportedError` (naming the field and the
+ * gateway) for one the gateway can't honour: nothing is silently dropped.
  */
 export function validateForGateway(gateway: GatewayId, input: unknown): ResolvedVideoRequest {
+  if (!isGatewayId(gateway)) throw unknownGateway(gateway);
   const request = parseVideoRequest(input);
   const problems = [...findUnsupported(gateway, request), ...findMissingRequired(gateway, request)];
   const first = problems[0];
@@ -18,4 +32,25 @@ export function validateForGateway(gateway: GatewayId, input: unknown): Resolved
     throw new KlingUnsupportedError(gateway, first.field, problems.map((p) => p.message).join('; '));
   }
   return request;
+}
+
+/**
+ * The cost of `request` at `gateway` (`kling-sdk/pricing`'s `estimateCost`), after validating the
+ * request as `submit` does: an estimate is never given for a request a submit would refuse as invalid.
+ */
+export function estimateCost(
+  gateway: GatewayId,
+  request: VideoRequest,
+  options?: PricingOptions,
+): CostEstimate {
+  if (!isGatewayId(gateway)) throw unknownGateway(gateway);
+  return priceForGateway(gateway, parseVideoRequest(request), options);
+}
+
+/**
+ * Every gateway that can serve `request`, cheapest first (`kling-sdk/pricing`'s `quote`), after
+ * validating the request as `submit` does (the pure pricing entry checks only its shape).
+ */
+export function quote(request: VideoRequest, options?: PricingOptions): CostEstimate[] {
+  return priceEverywhere(parseVideoRequest(request), options);
 }

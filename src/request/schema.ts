@@ -10,6 +10,7 @@ import {
   type VideoRequest,
 } from '../catalog/index.js';
 import { KlingValidationError, type ValidationIssue } from '../errors.js';
+import { unknownRequestFieldMessage } from '../pricing/estimate.js';
 import { callbackUrlProblem, isBase64Media, isHttpUrl } from './url-rules.js';
 
 const L = REQUEST_LIMITS;
@@ -171,7 +172,8 @@ export function parseVideoRequest(input: unknown): ResolvedVideoRequest {
   return resolved;
 }
 
-const KNOWN_FIELDS = Object.keys(videoRequestSchema.shape);
+/** The schema's fields (a test checks that pricing knows the same ones). */
+export const SCHEMA_FIELDS: readonly string[] = Object.keys(videoRequestSchema.shape);
 
 function toIssues(zodIssues: readonly z.core.$ZodIssue[], input: unknown): ValidationIssue[] {
   const issues: ValidationIssue[] = [];
@@ -198,13 +200,9 @@ function defaultMessage(issue: z.core.$ZodRawIssue): string | undefined {
     : `must be ${issue.expected === 'array' ? 'an' : 'a'} ${issue.expected}`;
 }
 
+/** The same message pricing gives (`quote` and `submit` refuse an unknown field alike). */
 function unknownFieldMessage(key: string, topLevel: boolean): string {
-  if (!topLevel) return 'unknown field';
-  const camel = key.replace(/[_-]([a-z])/g, (_, c: string) => c.toUpperCase());
-  const suggestion = KNOWN_FIELDS.find((f) => f.toLowerCase() === camel.toLowerCase());
-  return suggestion === undefined
-    ? `unknown field; pass raw gateway fields through providerOptions.<gateway>`
-    : `unknown field; did you mean '${suggestion}'?`;
+  return topLevel ? unknownRequestFieldMessage(key) : 'unknown field';
 }
 
 function describe(value: unknown): string {
