@@ -29,19 +29,21 @@ import { type Clock, systemClock } from '../http/clock.js';
 import { parseJsonReply, readJson } from '../http/json.js';
 import { excerptText, redactError, redactText } from '../http/redact.js';
 import {
+  attemptTaskState,
   DEFAULT_RETRY_POLICY,
-  failedBeforeSending,
   isRetryableRead,
   isRetryableSubmit,
   parseRetryAfter,
   type RetryPolicy,
   retryDelay,
+  submitOutcome,
 } from '../http/retry.js';
 import { createTransport, type FetchFunction, type HttpResponse, type Transport } from '../http/transport.js';
 import { type CostEstimate, estimateCost, type PricingOptions } from '../pricing/estimate.js';
 import { type ResolvedVideoRequest, validateForGateway } from '../request/index.js';
 import { checkBudget, type MaxCost } from './budget.js';
 import { type DownloadOptions, type DownloadResult, downloadVideo, isLoopbackOrigin } from './download.js';
+import { SignalFanout } from './fanout.js';
 import { makeHandle, parseSavedHandle, type SavedHandle, type TaskHandle } from './handle.js';
 import { Limiter } from './limiter.js';
 import {
@@ -210,6 +212,7 @@ export class KlingClient {
   #createPathIndex = 0;
   readonly #transport: Transport;
   readonly #limiter: Limiter;
+  readonly #fanout = new SignalFanout();
   readonly #clock: Clock;
   readonly #logger: Logger;
   readonly #retry: RetryPolicy;
@@ -250,7 +253,7 @@ export class KlingClient {
         ? [this.#paths.create, ...(this.#adapter.createPathFallbacks ?? [])]
         : [this.#paths.create];
     const concurrency = options.maxConcurrency;
-    this.#limiter = new Limiter(concurrency);
+    this.#limiter = new Limiter(concurrency, this.gateway);
     this.#transport = createTransport({
       connections: concurrency,
       ...(options.dispatcher === undefined ? {} : { dispatcher: options.dispatcher }),
@@ -311,7 +314,7 @@ export class KlingClient {
     const response = await this.#sendSubmitOnCreatePaths(wire, dedupes, idempotencyKey, options);
     let id: string;
     try {
-      ({ id } = this.#adapter.parseSubmit(parseJson(this.gateway, response.body)));
+      ({ id } = this.#adapter.parseSubmit(parseJson(this.gateway, response.body, this.#apiKey)));
     } catch (error) {
       throw this.#uncertain(
         'the create reply could not be read, so a task may have been created',
@@ -350,6 +353,13 @@ export class KlingClient {
         ? { now: this.#clock.now(), taskId: id }
         : { now: this.#clock.now(), taskId: id, statusMap: this.#statusMap };
     const task = this.#adapter.parseTask(parseJson(this.gateway, response.body, this.#apiKey), context);
+    if (task.id !== id) {
+      // A proxy or cache answering for another task must never end this one's wait.
+      throw new KlingResponseError(
+        this.gateway,
+        `${this.gateway}: the status reply for task ${id} names task ${task.id}`,
+      );
+    }
     if (task.statusUnknown) {
       this.#logger.warn?.('kling: unknown task status, still waiting', {
         gateway: this.gateway,
@@ -372,17 +382,24 @@ export class KlingClient {
   async #wait(idOrHandle: string | SavedHandle, options: WaitOptions): Promise<SucceededTask> {
     const id = this.#taskId(idOrHandle);
     const startedAt = this.#clock.now();
-    const submittedAt = typeof idOrHandle === 'string' ? startedAt : Date.parse(idOrHandle.submittedAt);
+    const savedAt = typeof idOrHandle === 'string' ? Number.NaN : Date.parse(idOrHandle.submittedAt);
+    // A handle without a readable submit time counts from now (never NaN: it would skip every sleep).
+    const submittedAt = Number.isFinite(savedAt) && savedAt <= startedAt ? savedAt : startedAt;
     const timeoutMs = options.timeoutMs ?? this.#poll.timeoutMs ?? DEFAULT_POLL.timeoutMs;
+    const endsAt = startedAt + timeoutMs;
     // One controller per wait (10,000 waits may be pending at once): the deadline's own sleep listens
-    // to it, so aborting it when the wait ends also cancels that sleep.
+    // to it, so aborting it when the wait ends also cancels that sleep. `Infinity` sets no deadline.
     const deadline = new AbortController();
-    this.#clock.sleep(timeoutMs, deadline.signal).then(
-      () => deadline.abort(DEADLINE),
-      () => {},
-    );
-    const signal =
-      options.signal === undefined ? deadline.signal : AbortSignal.any([options.signal, deadline.signal]);
+    if (timeoutMs !== Number.POSITIVE_INFINITY) {
+      this.#clock.sleep(timeoutMs, deadline.signal).then(
+        () => deadline.abort(DEADLINE),
+        () => {},
+      );
+    }
+    // The caller's signal aborts the wait's own controller (one listener per caller signal, however
+    // many waits share it); `signal.reason` tells the deadline from the caller.
+    const unlink = options.signal === undefined ? undefined : this.#fanout.link(options.signal, deadline);
+    const signal = deadline.signal;
     let last: Task | undefined;
     let lastError: unknown;
     let polls = 0;
@@ -390,24 +407,26 @@ export class KlingClient {
       for (;;) {
         const elapsedMs = this.#clock.now() - submittedAt;
         // The first look is immediate unless the task was only just submitted (it can't be done yet);
-        // later ones follow the poll policy.
+        // later ones follow the poll policy. The first look always starts before the deadline.
         const justSubmitted =
           typeof idOrHandle !== 'string' && elapsedMs < (this.#poll.intervalMs ?? DEFAULT_POLL.intervalMs);
-        const delay =
+        let delay =
           polls === 0 && !justSubmitted
             ? 0
             : nextPollDelay({ gateway: this.gateway, elapsedMs, last }, this.#poll);
+        if (polls === 0 && delay >= endsAt - this.#clock.now()) delay = 0;
         if (delay > 0) await this.#clock.sleep(delay, signal);
         polls++;
         try {
           last = await this.getTask(id, {
             signal,
-            timeoutMs: Math.min(this.#timeoutMs, Math.max(1, startedAt + timeoutMs - this.#clock.now())),
+            timeoutMs: Math.min(this.#timeoutMs, Math.max(1, endsAt - this.#clock.now())),
           });
         } catch (error) {
-          if (signal.aborted) throw signal.reason;
+          if (options.signal?.aborted) throw options.signal.reason;
           if (!isRetryableRead(error)) throw error;
           lastError = error;
+          if (signal.aborted) throw signal.reason;
           this.#logger.warn?.('kling: status poll failed after retries; still waiting', {
             gateway: this.gateway,
             id,
@@ -423,9 +442,10 @@ export class KlingClient {
             last,
           );
         }
+        if (signal.aborted) throw signal.reason;
       }
     } catch (error) {
-      if (deadline.signal.aborted && (error === DEADLINE || signal.reason === DEADLINE)) {
+      if (signal.aborted && (error === DEADLINE || signal.reason === DEADLINE)) {
         const seen = last === undefined ? 'no status seen' : `last status ${last.status}`;
         throw new KlingTimeoutError(
           `${this.gateway}: task ${id} not finished after ${timeoutMs} ms (${seen})`,
@@ -437,6 +457,7 @@ export class KlingClient {
       }
       throw error;
     } finally {
+      unlink?.();
       if (!deadline.signal.aborted) deadline.abort(FINISHED);
     }
   }
@@ -563,14 +584,14 @@ export class KlingClient {
   }
 
   #taskId(idOrHandle: string | SavedHandle): string {
-    if (typeof idOrHandle === 'string' && idOrHandle !== '') return idOrHandle;
+    if (typeof idOrHandle === 'string') return checkTaskId(idOrHandle, ['id']);
     if (typeof idOrHandle === 'object' && idOrHandle !== null) {
       if (idOrHandle.gateway !== this.gateway) {
         throw new KlingValidationError([
           { path: ['gateway'], message: `the handle is for ${idOrHandle.gateway}, not ${this.gateway}` },
         ]);
       }
-      return idOrHandle.id;
+      return checkTaskId(idOrHandle.id, ['handle', 'id']);
     }
     throw new KlingValidationError([{ path: ['id'], message: 'must be a task id or a handle' }]);
   }
@@ -628,18 +649,28 @@ export class KlingClient {
     options: SubmitOptions,
   ): Promise<HttpResponse> {
     const policy = this.#retryWith(options.maxRetries);
+    // Every attempt's error: the outcome is judged from all of them, not the last (a 429 on a retry
+    // says nothing about whether the first attempt created a task).
+    const attemptErrors: unknown[] = [];
     try {
       return await this.#withRetries(
-        () => this.#send(wire, options.signal, options.timeoutMs),
+        async () => {
+          try {
+            return await this.#send(wire, options.signal, options.timeoutMs);
+          } catch (error) {
+            attemptErrors.push(error);
+            throw error;
+          }
+        },
         (error) => isRetryableSubmit(error, dedupes),
         policy,
         options.signal,
       );
     } catch (error) {
       if (options.signal?.aborted && error === options.signal.reason) throw error;
-      const state = submitTaskState(error, this.gateway);
-      if (state === 'may-exist') {
-        throw this.#uncertain(describeFailure(error), idempotencyKey, error);
+      if (submitOutcome(attemptErrors, dedupes) === 'may-exist') {
+        const first = attemptErrors.find((e) => attemptTaskState(e, dedupes) === 'may-exist');
+        throw this.#uncertain(describeFailure(first, error), idempotencyKey, error);
       }
       markTaskState(error, 'not-created');
       throw error;
@@ -809,23 +840,31 @@ export class KlingClient {
     signal: AbortSignal | undefined,
     timeoutMs: number | undefined,
   ): Promise<HttpResponse> {
-    return this.#limiter.run(async () => {
-      const response = await this.#transport.send({
-        gateway: this.gateway,
-        method: wire.method,
-        url: `${origin}${wire.path}`,
-        // Status reads (no headers of their own) share one object; auth headers always win.
-        headers: isEmpty(wire.headers)
-          ? this.#headers
-          : { ...this.#headers, ...wire.headers, ...this.#authHeaders },
-        ...(body === undefined ? {} : { body }),
-        signal,
-        timeoutMs: timeoutMs ?? this.#timeoutMs,
-        maxBodyBytes: this.#maxResponseBytes,
-      });
-      if (response.status >= 200 && response.status < 300) return response;
-      throw this.#apiError(response);
-    });
+    const limit = timeoutMs ?? this.#timeoutMs;
+    const queuedAt = this.#limiter.full ? performance.now() : undefined;
+    return this.#limiter.run(
+      async () => {
+        // Time spent waiting for a slot counts against the request's deadline.
+        const left = queuedAt === undefined ? limit : Math.max(1, limit - (performance.now() - queuedAt));
+        const response = await this.#transport.send({
+          gateway: this.gateway,
+          method: wire.method,
+          url: `${origin}${wire.path}`,
+          // Status reads (no headers of their own) share one object; auth headers always win.
+          headers: isEmpty(wire.headers)
+            ? this.#headers
+            : { ...this.#headers, ...wire.headers, ...this.#authHeaders },
+          ...(body === undefined ? {} : { body }),
+          signal,
+          timeoutMs: left,
+          maxBodyBytes: this.#maxResponseBytes,
+        });
+        if (response.status >= 200 && response.status < 300) return response;
+        throw this.#apiError(response);
+      },
+      signal,
+      limit,
+    );
   }
 
   #apiError(response: HttpResponse): KlingApiError {
@@ -884,26 +923,27 @@ export class KlingClient {
 }
 
 /**
- * Whether a submit that failed may have created a task. Not created: refused before sending
- * (connection refused, DNS), or a definite refusal (4xx but 408). Otherwise the outcome is unknown.
+ * A task id as a caller gave it: never empty, `.` or `..` (they would walk the status path), no control
+ * characters, and not a saved handle's JSON (that is what `resume` reads).
  */
-function submitTaskState(error: unknown, gateway: GatewayId): TaskState {
-  if (failedBeforeSending(error)) return 'not-created';
-  if (KlingApiError.is(error)) {
-    if (error.status >= 300 && error.status < 400) return 'may-exist';
-    if (error.status === 408 || error.status >= 500) return 'may-exist';
-    // apiframe answers 409 when a key is replayed with a different body: nothing new was created.
-    if (error.status === 409 && gateway !== 'apiframe') return 'may-exist';
-    return 'not-created';
+function checkTaskId(id: unknown, path: string[]): string {
+  let problem: string | undefined;
+  if (typeof id !== 'string' || id === '') problem = 'must be a non-empty task id';
+  else if (id === '.' || id === '..') problem = `'${id}' is not a task id`;
+  else if (id.length > 1024) problem = 'is longer than any gateway task id (1,024 characters)';
+  else if (/[\u0000-\u001f\u007f]/.test(id)) problem = 'holds a control character';
+  else if (id.trimStart().startsWith('{')) {
+    problem =
+      'looks like a saved handle (JSON): pass it to client.resume(saved) and wait on the handle it returns';
   }
-  if (KlingResponseError.is(error)) return 'may-exist';
-  // Resets, timeouts and aborted exchanges: the request may have reached the gateway.
-  return 'may-exist';
+  if (problem !== undefined) throw new KlingValidationError([{ path, message: problem }]);
+  return id as string;
 }
 
-function describeFailure(error: unknown): string {
-  const text = error instanceof Error ? error.message : String(error);
-  return `the submit failed after the request may have reached the gateway (${text})`;
+function describeFailure(uncertain: unknown, last: unknown): string {
+  const text = (e: unknown) => (e instanceof Error ? e.message : String(e));
+  const later = last === uncertain ? '' : `; a later attempt ended with: ${text(last)}`;
+  return `the submit failed after the request may have reached the gateway (${text(uncertain)}${later})`;
 }
 
 /**
@@ -919,6 +959,8 @@ function parseJson(gateway: GatewayId, text: string, apiKey?: string): unknown {
 function excerptOf(text: string, apiKey?: string): string {
   return excerptText(text, apiKey);
 }
+
+const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
 
 /** Records, on an error a submit throws, whether the task may exist. */
 function markTaskState(error: unknown, taskState: TaskState): void {
