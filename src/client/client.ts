@@ -931,13 +931,21 @@ function checkTaskId(id: unknown, path: string[]): string {
   if (typeof id !== 'string' || id === '') problem = 'must be a non-empty task id';
   else if (id === '.' || id === '..') problem = `'${id}' is not a task id`;
   else if (id.length > 1024) problem = 'is longer than any gateway task id (1,024 characters)';
-  else if (/[\u0000-\u001f\u007f]/.test(id)) problem = 'holds a control character';
+  else if (hasControlCharacter(id)) problem = 'holds a control character';
   else if (id.trimStart().startsWith('{')) {
     problem =
       'looks like a saved handle (JSON): pass it to client.resume(saved) and wait on the handle it returns';
   }
   if (problem !== undefined) throw new KlingValidationError([{ path, message: problem }]);
   return id as string;
+}
+
+function hasControlCharacter(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x20 || c === 0x7f) return true;
+  }
+  return false;
 }
 
 function describeFailure(uncertain: unknown, last: unknown): string {

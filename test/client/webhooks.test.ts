@@ -326,7 +326,7 @@ describe('expected (issue 10 item 16): a callback for another task is refused', 
 });
 
 describe('time', () => {
-  it('reads the callback at the given time (the client passes its own clock)', () => {
+  it("EvoLink's estimated_time is the seconds remaining, whenever the callback is read", () => {
     const created = Date.parse('2026-11-22T12:00:00Z');
     const body = JSON.stringify({
       id: 't1',
@@ -335,7 +335,7 @@ describe('time', () => {
       task_info: { estimated_time: 100 },
     });
     const at = (now: number) => readWebhook({ gateway: 'evolink', rawBody: body, headers: {} }, now).task;
-    expect(at(created + 30_000).etaSeconds).toBe(70);
-    expect(at(created + 90_000).etaSeconds).toBe(10);
+    expect(at(created + 30_000).etaSeconds).toBe(100);
+    expect(at(created + 90_000).etaSeconds).toBe(100);
   });
 });
