@@ -7,22 +7,10 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { GATEWAYS } from '../catalog/index.js';
 import { KlingUnsupportedError, KlingWebhookError } from '../errors.js';
 import type { ResolvedVideoRequest } from '../request/index.js';
-import {
-  asNumber,
-  asObject,
-  at,
-  buildTask,
-  DAY_MS,
-  firstString,
-  isHttpUrl,
-  malformed,
-  mergeRawFields,
-  multipartForm,
-  optional,
-  statusRequestByPath,
-  toDate,
-} from './shared.js';
+import { asNumber, asObject, at, firstString, isHttpUrl, malformed, optional, toDate } from './read.js';
+import { buildTask, DAY_MS } from './task.js';
 import type { GatewayAdapter, GatewayPaths, HeaderLookup, TaskStatus, Video } from './types.js';
+import { mergeRawFields, multipartForm, statusRequestByPath } from './wire.js';
 
 const STATUS: Readonly<Record<string, TaskStatus>> = {
   queued: 'queued',

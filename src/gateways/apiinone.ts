@@ -10,18 +10,10 @@
 import { GATEWAYS } from '../catalog/index.js';
 import { nestsDeeperThan } from '../http/json.js';
 import type { ResolvedVideoRequest } from '../request/index.js';
-import {
-  asNumber,
-  asObject,
-  buildTask,
-  firstString,
-  malformed,
-  mergeRawFields,
-  normalizeStatus,
-  optional,
-  statusRequestByPath,
-} from './shared.js';
+import { asNumber, asObject, firstString, malformed, optional } from './read.js';
+import { buildTask, normalizeStatus } from './task.js';
 import type { GatewayAdapter, GatewayPaths, TaskStatus } from './types.js';
+import { mergeRawFields, statusRequestByPath } from './wire.js';
 
 const STATUS: Readonly<Record<string, TaskStatus>> = {
   pending: 'queued',

@@ -5,21 +5,10 @@
  */
 import { GATEWAYS } from '../catalog/index.js';
 import type { ResolvedVideoRequest } from '../request/index.js';
-import {
-  asNumber,
-  asObject,
-  at,
-  buildTask,
-  firstString,
-  isHttpUrl,
-  malformed,
-  mergeRawFields,
-  multipartForm,
-  optional,
-  statusRequestByPath,
-  toDate,
-} from './shared.js';
+import { asNumber, asObject, at, firstString, isHttpUrl, malformed, optional, toDate } from './read.js';
+import { buildTask } from './task.js';
 import type { GatewayAdapter, GatewayPaths, TaskStatus, Video } from './types.js';
+import { mergeRawFields, multipartForm, statusRequestByPath } from './wire.js';
 
 const STATUS: Readonly<Record<string, TaskStatus>> = {
   pending: 'queued',
