@@ -42,10 +42,15 @@ export class CallbackDispatcher {
   /** Bumped by reset and stop, so deliveries of an earlier run record nothing. */
   private generation = 0;
 
+  /** `deliverCallbacksTo` as the origin every callback URL's origin is replaced with, or the function. */
+  private readonly deliverTo: string | ((callbackUrl: string) => string | undefined) | undefined;
+
   constructor(
     private readonly host: CallbackHost,
-    private readonly deliverTo: SimulatorOptions['deliverCallbacksTo'],
-  ) {}
+    deliverTo: SimulatorOptions['deliverCallbacksTo'],
+  ) {
+    this.deliverTo = typeof deliverTo === 'string' ? deliveryOrigin(deliverTo) : deliverTo;
+  }
 
   /** Starts watching a new task, if its create body registered a callback. */
   watch(task: TaskRecord, protocol: CallbackProtocol | undefined): void {
@@ -175,7 +180,7 @@ export class CallbackDispatcher {
     if (deliverTo === undefined) return undefined;
     if (typeof deliverTo === 'function') return deliverTo(url);
     const registered = new URL(url);
-    return `${new URL(deliverTo).origin}${registered.pathname}${registered.search}`;
+    return `${deliverTo}${registered.pathname}${registered.search}`;
   }
 
   private async post(
@@ -217,4 +222,38 @@ export class CallbackDispatcher {
       this.sleeps.add(wake);
     });
   }
+}
+
+/**
+ * The origin of a `deliverCallbacksTo` string: an http(s) URL with nothing past its origin (a trailing
+ * `/` is fine). A path, query, fragment or credentials would be dropped without a word, so they are
+ * refused with a RangeError, as the simulator's other impossible options are.
+ */
+export function deliveryOrigin(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new RangeError(
+      `deliverCallbacksTo must be an http(s) origin, e.g. http://127.0.0.1:4321, got ${JSON.stringify(value)}`,
+    );
+  }
+  const problem =
+    url.protocol !== 'http:' && url.protocol !== 'https:'
+      ? `its scheme is ${url.protocol.slice(0, -1)}`
+      : url.username !== '' || url.password !== ''
+        ? 'it holds credentials'
+        : url.pathname !== '/' ||
+            url.search !== '' ||
+            url.hash !== '' ||
+            value.endsWith('?') ||
+            value.endsWith('#')
+          ? 'only the origin is used (the callback URL keeps its own path and query)'
+          : undefined;
+  if (problem !== undefined) {
+    throw new RangeError(
+      `deliverCallbacksTo must be an http(s) origin, e.g. http://127.0.0.1:4321, got ${JSON.stringify(value)}: ${problem}`,
+    );
+  }
+  return url.origin;
 }

@@ -129,6 +129,7 @@ export interface SimulatorOptions {
    * origin (e.g. a test's loopback receiver, `http://127.0.0.1:4321`) that replaces the callback URL's
    * origin, path and query kept. A function: the URL to POST to for a callback URL (undefined skips it).
    * The SDK refuses private callback URLs, so tests register a public-looking https one and redirect it.
+   * A string with a path, query or credentials, or not http(s), is a RangeError.
    */
   deliverCallbacksTo?: string | ((callbackUrl: string) => string | undefined);
   /** Account balances reported by the balance endpoints, in each gateway's unit (defaults: 1000 credits, $100). */
@@ -246,7 +247,13 @@ export interface GatewaySimulator {
 }
 
 export interface RunningSimulator extends GatewaySimulator {
-  /** Origin of the loopback server, e.g. http://127.0.0.1:41234 */
+  /**
+   * Origin of the loopback server, e.g. http://127.0.0.1:41234. Besides the gateways it answers admin
+   * routes under `/__sim/` (no vendor path starts so), for a process that has no simulator object:
+   * `GET /__sim/tasks` (`{ clock, tasks }` as `tasks()`), `GET /__sim/callbacks` (`stats.callbacks`),
+   * `POST /__sim/release` with `{ "taskId": "<id>" }` or `{ "all": true }` as JSON (`release()`, answers
+   * `{ released: [ids] }`; 404 for an unknown id). They are not in `handlers`.
+   */
   url: string;
   /** Stop the server, ending hung requests and keep-alive sockets. */
   close(): Promise<void>;
