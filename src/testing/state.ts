@@ -87,7 +87,9 @@ export class SimulatorState {
     }
     this.apiinoneShape = options.apiinoneShape ?? 'default';
     if (!APIINONE_SHAPES.includes(this.apiinoneShape)) {
-      throw new RangeError(`apiinoneShape must be one of ${APIINONE_SHAPES.join(', ')}, got ${this.apiinoneShape}`);
+      throw new RangeError(
+        `apiinoneShape must be one of ${APIINONE_SHAPES.join(', ')}, got ${this.apiinoneShape}`,
+      );
     }
     this.now = options.now ?? Date.now;
     this.epoch = this.now();
