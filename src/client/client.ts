@@ -968,7 +968,6 @@ function excerptOf(text: string, apiKey?: string): string {
   return excerptText(text, apiKey);
 }
 
-const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
 
 /** Records, on an error a submit throws, whether the task may exist. */
 function markTaskState(error: unknown, taskState: TaskState): void {
