@@ -968,7 +968,6 @@ function excerptOf(text: string, apiKey?: string): string {
   return excerptText(text, apiKey);
 }
 
-
 /** Records, on an error a submit throws, whether the task may exist. */
 function markTaskState(error: unknown, taskState: TaskState): void {
   if (KlingError.is(error)) Object.defineProperty(error, 'taskState', { value: taskState, enumerable: true });
