@@ -6,7 +6,7 @@
  * class also has a static `is(value)` that checks a `Symbol.for` brand instead.
  */
 
-import type { GatewayId } from './catalog/gateways.js';
+import type { GatewayId } from './catalog/index.js';
 import type { FailedTask, Task } from './catalog/task.js';
 
 /** Whether a submit that failed may have created (and billed) a task at the gateway. */

@@ -1,4 +1,4 @@
-import type { GatewayId } from './gateways.js';
+import type { GatewayId } from '../gateways/catalog.js';
 import { isLocalMedia } from './media.js';
 import type { Mode, VideoRequest } from './video-request.js';
 
@@ -41,10 +41,6 @@ export interface ImageRules {
   source: string;
 }
 
-/** The SDK's own ceiling where a vendor documents no size: what the client reads into memory. */
-const UNDOCUMENTED_MAX_BYTES = 100 * 1024 * 1024;
-const JPEG_PNG: readonly ImageType[] = ['image/jpeg', 'image/png'];
-
 export interface GatewayCapabilities {
   modes: readonly Mode[];
   multiShot: readonly ('customize' | 'intelligence')[];
@@ -70,171 +66,26 @@ export interface GatewayCapabilities {
   images: ImageRules;
 }
 
-const yes = { support: 'yes' } as const;
-const no = (why: string): FieldSupport => ({ support: 'no', why });
-
-export const CAPABILITIES: Readonly<Record<GatewayId, GatewayCapabilities>> = {
-  apiinone: {
-    modes: ['std', 'pro'],
-    multiShot: ['customize'],
-    prompt: { required: true, exceptWith: ['customShots'] },
-    // "Text description of the video (max 2500 chars)" (https://apiin.one/tr/models/kling-3).
-    maxPromptLength: 2500,
-    fields: {
-      negativePrompt: no('API in One documents no negative prompt for kling-3'),
-      aspectRatio: yes,
-      startImage: yes,
-      endImage: no('API in One documents no end frame for kling-3'),
-      referenceImages: no('API in One takes one image (the first frame), not reference images'),
-      referenceVideos: no('API in One takes no reference video'),
-      elements: no("API in One's elements format is undocumented"),
-      watermark: no('API in One documents no watermark option'),
-      callbackUrl: yes,
-    },
-    idempotencyKey: false,
-    uploads: false,
-    vendorDefaults: {
-      mode: 'std',
-      sound: true,
-      duration: 5,
-      source: 'https://apiin.one/tr/models/kling-3 (Body Parameters), read 2026-11-22',
-    },
-    // No upload API, so no local image reaches it; nothing documented about image URLs either.
-    images: {
-      types: JPEG_PNG,
-      maxBytes: UNDOCUMENTED_MAX_BYTES,
-      source: 'https://apiin.one/models/kling-3 (no image limits stated), read 2026-11-22',
-    },
-  },
-  apiframe: {
-    modes: ['std', 'pro', '4k'],
-    multiShot: ['customize'],
-    prompt: { required: true, exceptWith: [] },
-    // "prompt": string, minLength 1, maxLength 4000 (openapi.json, the kling-3.0 GenerateVideoRequest;
-    // the docs' overview: "1–4,000 characters").
-    maxPromptLength: 4000,
-    fields: {
-      negativePrompt: yes,
-      aspectRatio: yes,
-      startImage: yes,
-      endImage: yes,
-      referenceImages: no('apiframe kling-3.0 takes start and end frames, not reference images'),
-      referenceVideos: no('apiframe kling-3.0 takes no reference video'),
-      elements: no('apiframe kling-3.0 has no elements'),
-      watermark: no('apiframe kling-3.0 has no watermark option'),
-      callbackUrl: yes,
-    },
-    idempotencyKey: true,
-    uploads: true,
-    vendorDefaults: {
-      mode: 'pro',
-      sound: true,
-      duration: 5,
-      source: 'https://docs-v2.apiframe.ai/docs/videos/kling/kling-3-0, read 2026-11-22',
-    },
-    // The start frame is a "URL of an image to use as the first frame"; `POST /v2/uploads` takes
-    // images, videos and audio. No format, size or pixel limit is documented for kling-3.0 frames.
-    images: {
-      types: JPEG_PNG,
-      maxBytes: UNDOCUMENTED_MAX_BYTES,
-      source:
-        'https://docs-v2.apiframe.ai/docs/videos/kling/kling-3-0 and POST /v2/uploads in the openapi.json of github.com/apiframe-ai/apiframe-nodejs-sdk: no limits stated, read 2026-11-22',
-    },
-  },
-  evolink: {
-    modes: ['std', 'pro', '4k'],
-    multiShot: ['customize', 'intelligence'],
-    prompt: { required: true, exceptWith: ['startImage', 'customShots'] },
-    // `prompt` "maxLength": 2500 in both kling-v3 request schemas (test/fixtures/evolink/schemas/).
-    maxPromptLength: 2500,
-    fields: {
-      negativePrompt: yes,
-      aspectRatio: {
-        support: 'only-without',
-        field: 'startImage',
-        why: 'EvoLink image-to-video takes its aspect ratio from the start image',
-      },
-      startImage: yes,
-      endImage: yes,
-      referenceImages: no('EvoLink Kling 3.0 takes start and end frames, not reference images'),
-      referenceVideos: no('EvoLink Kling 3.0 takes no reference video'),
-      elements: {
-        support: 'only-with',
-        field: 'startImage',
-        why: 'EvoLink takes elements only on image-to-video (a startImage)',
-      },
-      watermark: yes,
-      callbackUrl: yes,
-    },
-    idempotencyKey: false,
-    uploads: true,
-    vendorDefaults: {
-      mode: '720p',
-      sound: 'off',
-      duration: 5,
-      source:
-        'https://docs.evolink.ai/en/api-manual/video-series/kling/kling-v3-image-to-video, read 2026-11-22',
-    },
-    // Start and end frames: "JPG/JPEG/PNG, ≤ 10MB, width/height ≥ 300px, aspect ratio 1:2.5 ~ 2.5:1"
-    // (the file API itself takes up to 100 MB and more types; the video model refuses them).
-    images: {
-      types: JPEG_PNG,
-      maxBytes: 10 * 1024 * 1024,
-      minSide: 300,
-      aspect: { min: 1 / 2.5, max: 2.5 },
-      source:
-        'https://evolink.ai/kling-3 ("Image requirements") and https://docs.evolink.ai/en/api-manual/video-series/kling/kling-v3-image-to-video (the first frame), read 2026-11-22',
-    },
-  },
-  modellix: {
-    modes: ['std', 'pro'],
-    multiShot: ['intelligence'],
-    prompt: { required: true, exceptWith: [] },
-    // `prompt`: "length 1–2500" (https://docs.modellix.ai/kling/kling-v3-omni-video, read 2026-11-24).
-    maxPromptLength: 2500,
-    fields: {
-      negativePrompt: no('Modellix kling-v3-omni-video has no negative prompt'),
-      aspectRatio: yes,
-      startImage: no('Modellix kling-v3-omni-video has no first or last frame; use referenceImages'),
-      endImage: no('Modellix kling-v3-omni-video has no first or last frame; use referenceImages'),
-      referenceImages: yes,
-      referenceVideos: yes,
-      elements: no('Modellix kling-v3-omni-video has no elements'),
-      watermark: no('Modellix kling-v3-omni-video has no watermark option'),
-      callbackUrl: no('Modellix sends no callbacks for kling-v3-omni-video; poll instead'),
-    },
-    idempotencyKey: false,
-    uploads: true,
-    vendorDefaults: {
-      mode: 'pro',
-      sound: 'off',
-      duration: 5,
-      source: 'https://docs.modellix.ai/kling/kling-v3-omni-video, read 2026-11-22',
-    },
-    // `images`: "Reference image URL or Base64 string". `POST /api/v1/media/files` takes PNG, JPEG and
-    // WebP up to 16 MiB (the vendor's CLI, src/lib/media-file.ts; src/testing/gateways/modellix.ts).
-    // No pixel limit is documented.
-    images: {
-      types: ['image/jpeg', 'image/png', 'image/webp'],
-      maxBytes: 16 * 1024 * 1024,
-      source:
-        "https://docs.modellix.ai/kling/kling-v3-omni-video (images: a URL or Base64) and the vendor's CLI, github.com/Modellix/modellix-cli src/lib/media-file.ts (uploads), read 2026-11-22",
-    },
-  },
-};
-
 /** One thing a gateway can't do with a request. */
 export interface UnsupportedUse {
   field: string;
   message: string;
 }
 
-const OPTIONAL_FIELDS = Object.keys(CAPABILITIES.apiinone.fields) as OptionalField[];
-
 /** Each optional field's place in the catalog order (a null-prototype record: the fastest lookup). */
 const OPTIONAL_FIELD_ORDER: Readonly<Record<string, number>> = Object.assign(
   Object.create(null) as Record<string, number>,
-  Object.fromEntries(OPTIONAL_FIELDS.map((f, i) => [f, i])),
+  {
+    negativePrompt: 0,
+    aspectRatio: 1,
+    startImage: 2,
+    endImage: 3,
+    referenceImages: 4,
+    referenceVideos: 5,
+    elements: 6,
+    watermark: 7,
+    callbackUrl: 8,
+  } satisfies Record<OptionalField, number>,
 );
 
 /** The optional fields `request` uses, in catalog order; undefined when it uses none. */
@@ -258,12 +109,14 @@ function isPresent(value: unknown): boolean {
 }
 
 /**
- * Every feature of `request` that `gateway` can't honour, with a message naming field and gateway.
- * Pure: pricing and the client both use it, so a quote never lists a gateway that lacks a feature
- * the request uses. (A missing prompt does not change a price: see `findMissingRequired`.)
+ * Every feature of `request` a gateway with capabilities `caps` can't honour, with a message naming field
+ * and gateway (`findUnsupported` in src/gateways/catalog.ts binds it to the registry).
  */
-export function findUnsupported(gateway: GatewayId, request: VideoRequest): UnsupportedUse[] {
-  const caps = CAPABILITIES[gateway];
+export function unsupportedUsesOn(
+  gateway: GatewayId,
+  caps: GatewayCapabilities,
+  request: VideoRequest,
+): UnsupportedUse[] {
   const problems: UnsupportedUse[] = [];
   const mode = request.mode ?? 'std';
   if (!caps.modes.includes(mode)) {
@@ -330,17 +183,21 @@ const MEDIA_FIELD_SET: ReadonlySet<OptionalField> = new Set(['startImage', 'endI
 const REFERENCE_MEDIA = { base64: true } as const;
 const FRAME_MEDIA = { base64: false } as const;
 
-/** Fields `gateway` requires that `request` leaves out (today only the prompt). */
-export function findMissingRequired(gateway: GatewayId, request: VideoRequest): UnsupportedUse[] {
+/** Fields a gateway with capabilities `caps` requires that `request` leaves out (today only the prompt). */
+export function missingRequiredOn(
+  gateway: GatewayId,
+  caps: GatewayCapabilities,
+  request: VideoRequest,
+): UnsupportedUse[] {
   if (request.prompt !== undefined) return [];
-  const excused = CAPABILITIES[gateway].prompt.exceptWith.some((reason) =>
+  const excused = caps.prompt.exceptWith.some((reason) =>
     reason === 'startImage' ? request.startImage !== undefined : request.multiShot?.type === 'customize',
   );
-  return excused ? [] : [{ field: 'prompt', message: promptRequiredMessage(gateway) }];
+  return excused ? [] : [{ field: 'prompt', message: promptRequiredMessage(gateway, caps) }];
 }
 
-function promptRequiredMessage(gateway: GatewayId): string {
-  const except = CAPABILITIES[gateway].prompt.exceptWith;
+function promptRequiredMessage(gateway: GatewayId, caps: GatewayCapabilities): string {
+  const except = caps.prompt.exceptWith;
   if (except.length === 0) return `${gateway} requires a prompt`;
   const clauses = except.map((e) => (e === 'startImage' ? 'a startImage' : "'customize' multi-shot"));
   return `${gateway} requires a prompt unless the request has ${clauses.join(' or ')}`;

@@ -1,7 +1,15 @@
-/** The four gateways, in the stable order used wherever no price decides (quote, tables, docs). */
-export const GATEWAY_IDS = ['apiinone', 'apiframe', 'evolink', 'modellix'] as const;
+/**
+ * The shape of one gateway's catalog data (src/gateways/<id>/catalog.ts) and small helpers to write one.
+ * The data itself lives beside each adapter; the registry (src/gateways/catalog.ts) lists it by id.
+ */
+import type { GatewayId } from '../gateways/catalog.js';
+import type { FieldSupport, GatewayCapabilities, ImageType } from './capabilities.js';
+import type { PerSecond, RateRow, RateTable } from './rates.js';
+import type { RenderTime } from './render-times.js';
+import type { Mode } from './video-request.js';
 
-export type GatewayId = (typeof GATEWAY_IDS)[number];
+// The id type is the registry's; re-exported for files that still import it from here.
+export type { GatewayId };
 
 export interface GatewayInfo {
   id: GatewayId;
@@ -13,37 +21,41 @@ export interface GatewayInfo {
   docs: string;
 }
 
-export const GATEWAYS: Readonly<Record<GatewayId, GatewayInfo>> = {
-  apiinone: {
-    id: 'apiinone',
-    vendor: 'API in One',
-    baseUrl: 'https://apiin.one',
-    apiKeyEnv: 'APIINONE_API_KEY',
-    docs: 'https://apiin.one/models/kling-3',
-  },
-  apiframe: {
-    id: 'apiframe',
-    vendor: 'apiframe',
-    baseUrl: 'https://api.apiframe.ai',
-    apiKeyEnv: 'APIFRAME_API_KEY',
-    docs: 'https://apiframe.ai/docs/videos/kling/kling-3-0',
-  },
-  evolink: {
-    id: 'evolink',
-    vendor: 'EvoLink',
-    baseUrl: 'https://api.evolink.ai',
-    apiKeyEnv: 'EVOLINK_API_KEY',
-    docs: 'https://docs.evolink.ai/en/api-manual/video-series/kling/kling-v3-image-to-video',
-  },
-  modellix: {
-    id: 'modellix',
-    vendor: 'Modellix',
-    baseUrl: 'https://api.modellix.ai',
-    apiKeyEnv: 'MODELLIX_API_KEY',
-    docs: 'https://docs.modellix.ai/kling/kling-v3-omni-video',
-  },
-};
+/** Everything the SDK knows about a gateway besides its wire format: pure data, no network code. */
+export interface GatewayCatalog {
+  info: GatewayInfo;
+  /** The upload API's production origin where it is not `info.baseUrl` (EvoLink's files host). */
+  uploadBaseUrl?: string;
+  capabilities: GatewayCapabilities;
+  /** The published rate table, each row with the page it was read from and when. */
+  rates: RateTable;
+  /** How long a Kling 3.0 render takes there, as published: polling uses it when no hint is given. */
+  renderTime: RenderTime;
+}
 
-export function isGatewayId(value: unknown): value is GatewayId {
-  return typeof value === 'string' && (GATEWAY_IDS as readonly string[]).includes(value);
+/** A field the gateway supports as the SDK maps it. */
+export const yes = { support: 'yes' } as const satisfies FieldSupport;
+
+/** A field the gateway does not support, and why (the message names it). */
+export const no = (why: string): FieldSupport => ({ support: 'no', why });
+
+/** The SDK's own ceiling where a vendor documents no image size: what the client reads into memory. */
+export const UNDOCUMENTED_MAX_BYTES = 100 * 1024 * 1024;
+
+/** The image types a gateway takes unless its vendor documents more. */
+export const JPEG_PNG: readonly ImageType[] = ['image/jpeg', 'image/png'];
+
+/**
+ * A rate-row builder for rows read from one public page on one date:
+ * `const row = ratesFrom(PAGE, '2026-11-22'); row('pro', 'pro', true, { usd: 0.19 })`.
+ */
+export function ratesFrom(source: string, asOf: string) {
+  return (key: string, mode: Mode, sound: boolean, perSecond: PerSecond | null): RateRow => ({
+    key,
+    mode,
+    sound,
+    perSecond,
+    source,
+    asOf,
+  });
 }

@@ -1,4 +1,4 @@
-import type { GatewayId } from './gateways.js';
+import type { GatewayId } from '../gateways/catalog.js';
 
 /**
  * The domain types of a task, declared here (types only, no runtime code) so the leaf modules can name

@@ -1,4 +1,4 @@
-import type { GatewayId } from './gateways.js';
+import type { GatewayId } from '../gateways/catalog.js';
 
 /**
  * The normalized request, one shape for every gateway. Declared with no runtime code, so the pure

@@ -1,16 +1,5 @@
-import type { GatewayId } from '../catalog/index.js';
-import { apiframe } from './apiframe.js';
-import { apiinone } from './apiinone.js';
-import { evolink } from './evolink.js';
-import { modellix } from './modellix.js';
-import type { GatewayAdapter } from './types.js';
-
-export const ADAPTERS: Readonly<Record<GatewayId, GatewayAdapter>> = {
-  apiinone,
-  apiframe,
-  evolink,
-  modellix,
-};
+// The gateways layer's entry: the adapter registry and the adapter contract's types.
+export { ADAPTERS } from './adapters.js';
 
 export type {
   BalanceReply,

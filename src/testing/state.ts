@@ -1,4 +1,4 @@
-import { GATEWAY_IDS } from '../catalog/gateways.js';
+import { GATEWAY_IDS } from '../catalog/index.js';
 import { CallbackDispatcher } from './callbacks.js';
 import { FaultPlanner } from './faults.js';
 import type { ReplyContext, StoredUpload } from './gateways/protocol.js';

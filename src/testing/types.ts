@@ -1,5 +1,5 @@
 import type { HttpHandler } from 'msw';
-import type { GatewayId } from '../catalog/gateways.js';
+import type { GatewayId } from '../catalog/index.js';
 import type { Clock } from '../http/clock.js';
 
 export type { GatewayId };

@@ -4,7 +4,7 @@
  * documented path once and keeps the one that answered; the outcome is still judged from every attempt.
  */
 import { describe, expect, it } from 'vitest';
-import { modellix } from '../../src/gateways/modellix.js';
+import { modellix } from '../../src/gateways/modellix/adapter.js';
 import type { FetchFunction } from '../../src/http/transport.js';
 import { KlingClient, KlingNotFoundError, KlingSubmitUncertainError } from '../../src/index.js';
 import {

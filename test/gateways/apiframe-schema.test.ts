@@ -9,7 +9,7 @@ import { resolve } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CAPABILITIES, findMissingRequired, findUnsupported } from '../../src/catalog/index.js';
-import { apiframe } from '../../src/gateways/apiframe.js';
+import { apiframe } from '../../src/gateways/apiframe/adapter.js';
 import type { VideoRequest } from '../../src/index.js';
 import { validateForGateway } from '../../src/request/index.js';
 import { fixtures } from '../fixtures/load.js';

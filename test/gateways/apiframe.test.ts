@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { KlingResponseError, KlingUnsupportedError } from '../../src/errors.js';
-import { apiframe } from '../../src/gateways/apiframe.js';
+import { apiframe } from '../../src/gateways/apiframe/adapter.js';
 import { parseVideoRequest } from '../../src/request/index.js';
 import { fixtures, loadFixture } from '../fixtures/load.js';
 

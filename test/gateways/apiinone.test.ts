@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { apiinone } from '../../src/gateways/apiinone.js';
+import { apiinone } from '../../src/gateways/apiinone/adapter.js';
 import { parseVideoRequest } from '../../src/request/index.js';
 import { fixtures, loadFixture } from '../fixtures/load.js';
 

@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { findMissingRequired, findUnsupported } from '../../src/catalog/index.js';
-import { evolink } from '../../src/gateways/evolink.js';
+import { evolink } from '../../src/gateways/evolink/adapter.js';
 import type { VideoRequest } from '../../src/index.js';
 import { validateForGateway } from '../../src/request/index.js';
 import { fixtures, loadFixture } from '../fixtures/load.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { evolink } from '../../src/gateways/evolink.js';
+import { evolink } from '../../src/gateways/evolink/adapter.js';
 import { parseVideoRequest } from '../../src/request/index.js';
 import { fixtures, loadFixture } from '../fixtures/load.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { modellix } from '../../src/gateways/modellix.js';
+import { modellix } from '../../src/gateways/modellix/adapter.js';
 import { parseVideoRequest } from '../../src/request/index.js';
 import { fixtures, loadFixture } from '../fixtures/load.js';
 

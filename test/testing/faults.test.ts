@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { GatewayId } from '../../src/catalog/gateways.js';
+import type { GatewayId } from '../../src/catalog/index.js';
 import {
   type FaultRule,
   type RunningSimulator,

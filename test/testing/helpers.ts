@@ -1,4 +1,4 @@
-import type { GatewayId } from '../../src/catalog/gateways.js';
+import type { GatewayId } from '../../src/catalog/index.js';
 import type { JsonObject } from '../../src/testing/index.js';
 
 /** What a test needs to speak each gateway's protocol, written from the vendor docs (not the SDK). */

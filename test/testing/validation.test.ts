@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { GatewayId } from '../../src/catalog/gateways.js';
+import type { GatewayId } from '../../src/catalog/index.js';
 import { type JsonObject, type RunningSimulator, startGatewaySimulator } from '../../src/testing/index.js';
 import { create, GATEWAYS, WIRE } from './helpers.js';
 

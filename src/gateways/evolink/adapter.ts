@@ -4,12 +4,13 @@
  * required for image-to-video, which takes no `aspect_ratio`; `element_id` is a string; multi-shot
  * durations are strings.
  */
-import { GATEWAYS } from '../catalog/index.js';
-import type { ResolvedVideoRequest } from '../request/index.js';
-import { asNumber, asObject, at, firstString, isHttpUrl, malformed, optional, toDate } from './read.js';
-import { buildTask, DAY_MS } from './task.js';
-import type { GatewayAdapter, GatewayPaths, TaskCost, TaskStatus, Video } from './types.js';
-import { mergeRawFields, multipartForm, statusRequestByPath } from './wire.js';
+
+import type { ResolvedVideoRequest } from '../../request/index.js';
+import { asNumber, asObject, at, firstString, isHttpUrl, malformed, optional, toDate } from '../read.js';
+import { buildTask, DAY_MS } from '../task.js';
+import type { GatewayAdapter, GatewayPaths, TaskCost, TaskStatus, Video } from '../types.js';
+import { mergeRawFields, multipartForm, statusRequestByPath } from '../wire.js';
+import { catalog } from './catalog.js';
 
 const STATUS: Readonly<Record<string, TaskStatus>> = {
   pending: 'queued',
@@ -118,8 +119,7 @@ export const evolink: GatewayAdapter = {
   parseError(status, body) {
     // The files API answers in its own envelope, {success, code, msg}.
     const message =
-      firstString(body, ['error.message', 'message', 'msg']) ??
-      `HTTP ${status} from ${GATEWAYS.evolink.vendor}`;
+      firstString(body, ['error.message', 'message', 'msg']) ?? `HTTP ${status} from ${catalog.info.vendor}`;
     const param = firstString(body, ['error.param']);
     return {
       message: param === undefined ? message : `${message} (param: ${param})`,
@@ -131,7 +131,7 @@ export const evolink: GatewayAdapter = {
   // The file API is a separate host: `POST https://files-api.evolink.ai/api/v1/files/upload/stream`
   // (multipart, field `file`; jpeg/png/gif/webp; files expire after 72 h) → {success, code, msg,
   // data: {file_id, file_url, download_url, expires_at, …}} (docs: file-series/upload-stream.json).
-  uploadBaseUrl: 'https://files-api.evolink.ai',
+  uploadBaseUrl: catalog.uploadBaseUrl,
 
   uploadRequest: (file) => ({
     method: 'POST',

@@ -7,13 +7,14 @@
  * `result.urls[]`, `output.url`, `resultUrls[]`, a `resultJson` string). `raw` is kept for the caller,
  * and a reply that still can't be read is reported with the field names it carried (never values).
  */
-import { GATEWAYS } from '../catalog/index.js';
-import { nestsDeeperThan } from '../http/json.js';
-import type { ResolvedVideoRequest } from '../request/index.js';
-import { asNumber, asObject, firstString, malformed, optional } from './read.js';
-import { buildTask, normalizeStatus } from './task.js';
-import type { GatewayAdapter, GatewayPaths, TaskStatus } from './types.js';
-import { mergeRawFields, statusRequestByPath } from './wire.js';
+
+import { nestsDeeperThan } from '../../http/json.js';
+import type { ResolvedVideoRequest } from '../../request/index.js';
+import { asNumber, asObject, firstString, malformed, optional } from '../read.js';
+import { buildTask, normalizeStatus } from '../task.js';
+import type { GatewayAdapter, GatewayPaths, TaskStatus } from '../types.js';
+import { mergeRawFields, statusRequestByPath } from '../wire.js';
+import { catalog } from './catalog.js';
 
 const STATUS: Readonly<Record<string, TaskStatus>> = {
   pending: 'queued',
@@ -164,7 +165,7 @@ export const apiinone: GatewayAdapter = {
     // Documented: {"error":{"code":400,"message":"Invalid parameters","type":"invalid_request"}}
     const message =
       firstString(body, ['error.message', 'message', 'error']) ??
-      `HTTP ${status} from ${GATEWAYS.apiinone.vendor}`;
+      `HTTP ${status} from ${catalog.info.vendor}`;
     return {
       message,
       ...optional('code', firstString(body, ['error.code', 'code'])),

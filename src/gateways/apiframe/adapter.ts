@@ -4,13 +4,13 @@
  * `klingParams`, so no key it does not list is ever sent. It dedupes creates by `Idempotency-Key`.
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { GATEWAYS } from '../catalog/index.js';
-import { KlingUnsupportedError, KlingWebhookError } from '../errors.js';
-import type { ResolvedVideoRequest } from '../request/index.js';
-import { asNumber, asObject, at, firstString, isHttpUrl, malformed, optional, toDate } from './read.js';
-import { buildTask, DAY_MS } from './task.js';
-import type { GatewayAdapter, GatewayPaths, HeaderLookup, TaskStatus, Video } from './types.js';
-import { mergeRawFields, multipartForm, statusRequestByPath } from './wire.js';
+import { KlingUnsupportedError, KlingWebhookError } from '../../errors.js';
+import type { ResolvedVideoRequest } from '../../request/index.js';
+import { asNumber, asObject, at, firstString, isHttpUrl, malformed, optional, toDate } from '../read.js';
+import { buildTask, DAY_MS } from '../task.js';
+import type { GatewayAdapter, GatewayPaths, HeaderLookup, TaskStatus, Video } from '../types.js';
+import { mergeRawFields, multipartForm, statusRequestByPath } from '../wire.js';
+import { catalog } from './catalog.js';
 
 const STATUS: Readonly<Record<string, TaskStatus>> = {
   queued: 'queued',
@@ -114,8 +114,7 @@ export const apiframe: GatewayAdapter = {
   },
 
   parseError(status, body) {
-    const error =
-      firstString(body, ['error', 'message']) ?? `HTTP ${status} from ${GATEWAYS.apiframe.vendor}`;
+    const error = firstString(body, ['error', 'message']) ?? `HTTP ${status} from ${catalog.info.vendor}`;
     const details = asObject(at(body, 'details'));
     const detailText =
       details === undefined

@@ -3,12 +3,13 @@
  * References are flat `images` / `videos` lists; a reference video forces sound off and no duration.
  * The failed-task error field is undocumented: read defensively.
  */
-import { GATEWAYS } from '../catalog/index.js';
-import type { ResolvedVideoRequest } from '../request/index.js';
-import { asNumber, asObject, at, firstString, isHttpUrl, malformed, optional, toDate } from './read.js';
-import { buildTask } from './task.js';
-import type { GatewayAdapter, GatewayPaths, TaskStatus, Video } from './types.js';
-import { mergeRawFields, multipartForm, statusRequestByPath } from './wire.js';
+
+import type { ResolvedVideoRequest } from '../../request/index.js';
+import { asNumber, asObject, at, firstString, isHttpUrl, malformed, optional, toDate } from '../read.js';
+import { buildTask } from '../task.js';
+import type { GatewayAdapter, GatewayPaths, TaskStatus, Video } from '../types.js';
+import { mergeRawFields, multipartForm, statusRequestByPath } from '../wire.js';
+import { catalog } from './catalog.js';
 
 const STATUS: Readonly<Record<string, TaskStatus>> = {
   pending: 'queued',
@@ -97,7 +98,7 @@ export const modellix: GatewayAdapter = {
     // {"code": <http status>, "message": "<Category>: <detail>"}
     const message =
       firstString(body, ['message', 'error.message', 'error']) ??
-      `HTTP ${status} from ${GATEWAYS.modellix.vendor}`;
+      `HTTP ${status} from ${catalog.info.vendor}`;
     const category = /^([A-Za-z ]+):/.exec(message)?.[1];
     return { message, ...optional('code', firstString(body, ['code'])), ...optional('type', category) };
   },
