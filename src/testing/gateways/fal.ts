@@ -21,7 +21,7 @@
  * `PROTOCOLS`: `fal` is not yet a `GatewayId`.
  */
 import { createHash, createPrivateKey, createPublicKey, sign } from 'node:crypto';
-import type { TaskRecord, TaskView } from '../lifecycle.js';
+import { QUEUED_SHARE, type TaskRecord, type TaskView } from '../lifecycle.js';
 import type { SeededRandom } from '../random.js';
 import { SAMPLE_VIDEO } from '../sample-video.js';
 import type { GatewayId, JsonObject, JsonValue, SimulatorOp } from '../types.js';
@@ -331,7 +331,7 @@ export function falPhase(
 
 /** `queue_position`, "Number of requests ahead of yours (only when IN_QUEUE)"; falls to 0 as the queue drains. */
 export function falQueuePosition(task: TaskRecord, now: number): number {
-  const left = task.createdAt + task.renderMs * 0.1 - now;
+  const left = task.createdAt + task.renderMs * QUEUED_SHARE - now;
   return Math.max(0, Math.ceil(left / QUEUE_SLOT_MS) - 1);
 }
 
@@ -393,7 +393,7 @@ export function falStatusReply(
     case 'running':
       return { status: 202, body: { status: 'IN_PROGRESS', ...common, logs } };
     default: {
-      const started = task.createdAt + task.renderMs * 0.1;
+      const started = task.createdAt + task.renderMs * QUEUED_SHARE;
       const inferenceTime =
         phase === 'cancelled' ? null : Math.max(0, ((finishedAt ?? started) - started) / 1000);
       const body: JsonObject = {
@@ -417,7 +417,7 @@ export function falStatusReply(
 
 function logLines(task: TaskRecord, phase: FalPhase, context: ReplyContext): JsonValue {
   if (phase === 'queued' || phase === 'cancelled') return [];
-  const started = task.createdAt + task.renderMs * 0.1;
+  const started = task.createdAt + task.renderMs * QUEUED_SHARE;
   return [
     {
       message: 'Generating video',
