@@ -1,7 +1,12 @@
+import { once } from 'node:events';
 import { existsSync, readFileSync, statSync } from 'node:fs';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { KlingClient } from '../../src/index.js';
+import type { SimulatedTask } from '../../src/testing/index.js';
+import { WIRE } from '../testing/helpers.js';
 import {
   collect,
   ensureBuilt,
@@ -278,5 +283,205 @@ describe('kling balance --sandbox', { timeout: TEST_TIMEOUT_MS }, () => {
     const result = await kling(['balance', '--sandbox', '--gateway', 'apiframe', '--json']);
     expect(result.code, result.stderr).toBe(0);
     expect(json(result)).toMatchObject({ ok: true, gateway: 'apiframe', unit: 'credits' });
+  });
+});
+
+/** A callback receiver in this process, for a simulator in another. */
+interface Delivery {
+  url: string;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+}
+
+describe('kling simulator --hold --deliver-callbacks-to --require-explicit-defaults --apiinone-shape --modellix-create-paths', {
+  timeout: TEST_TIMEOUT_MS,
+}, () => {
+  let receiver: Server;
+  let receiverOrigin: string;
+  const deliveries: Delivery[] = [];
+  /** Every flag set. */
+  let flagged: RunningSimulatorProcess;
+  /** No flag: the defaults. */
+  let plain: RunningSimulatorProcess;
+
+  beforeAll(async () => {
+    receiver = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        deliveries.push({ url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks) });
+        res.writeHead(200).end('ok');
+      });
+    });
+    receiver.listen(0, '127.0.0.1');
+    await once(receiver, 'listening');
+    receiverOrigin = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
+    [flagged, plain] = await Promise.all([
+      startSimulator([
+        '--time-scale',
+        '0.001',
+        '--hold',
+        '--deliver-callbacks-to',
+        receiverOrigin,
+        '--require-explicit-defaults',
+        '--apiinone-shape',
+        'kling',
+        '--modellix-create-paths',
+        'async',
+      ]),
+      startSimulator(['--time-scale', '0.001']),
+    ]);
+  }, 120_000);
+  afterAll(async () => {
+    await Promise.all([flagged?.stop(), plain?.stop()]);
+    receiver?.close();
+  });
+
+  const tasksOf = async (url: string) =>
+    (await (await fetch(`${url}/__sim/tasks`)).json()) as { clock: number; tasks: SimulatedTask[] };
+
+  it('holds the render until POST /__sim/release, then calls back the local receiver at the path and query registered', async () => {
+    const client = new KlingClient({ gateway: 'evolink', apiKey: 'test', baseUrl: flagged.url });
+    try {
+      const callbackUrl = 'https://hooks.example.com/kling/job-1?token=x';
+      // The SDK sends every default explicitly, so --require-explicit-defaults accepts its body.
+      const handle = await client.submit({ prompt: 'a fox in the snow', callbackUrl });
+
+      // Held past its render time (read on the simulator's own clock): still running, nothing sent.
+      let held: SimulatedTask | undefined;
+      await vi.waitFor(
+        async () => {
+          const { clock, tasks } = await tasksOf(flagged.url);
+          held = tasks.find((task) => task.id === handle.id);
+          expect(clock).toBeGreaterThan(
+            (held?.createdAt ?? 0) + (held?.renderMs ?? Number.POSITIVE_INFINITY),
+          );
+        },
+        { timeout: 30_000, interval: 50 },
+      );
+      expect(held).toMatchObject({ gateway: 'evolink', state: 'running', progress: 99, held: true });
+      expect(deliveries).toEqual([]);
+      expect((await client.getTask(handle)).status).toBe('running');
+
+      const released = await fetch(`${flagged.url}/__sim/release`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ taskId: handle.id }),
+      });
+      expect(released.status).toBe(200);
+      expect(await released.json()).toEqual({ released: [handle.id] });
+
+      await vi.waitFor(() => expect(deliveries).toHaveLength(1), { timeout: 30_000, interval: 50 });
+      const [delivery] = deliveries;
+      if (delivery === undefined) throw new Error('no delivery');
+      expect(delivery.url).toBe('/kling/job-1?token=x');
+      const confirmed = await client.confirmWebhook({
+        rawBody: delivery.body,
+        headers: delivery.headers,
+        expected: handle,
+      });
+      expect(confirmed).toMatchObject({ id: handle.id, gateway: 'evolink', status: 'succeeded' });
+
+      const callbacks = (await (await fetch(`${flagged.url}/__sim/callbacks`)).json()) as {
+        callbacks: unknown[];
+      };
+      expect(callbacks.callbacks).toEqual([
+        expect.objectContaining({
+          taskId: handle.id,
+          url: callbackUrl,
+          target: `${receiverOrigin}/kling/job-1?token=x`,
+          status: 200,
+        }),
+      ]);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('--require-explicit-defaults refuses a body that leaves sound out; without it the body is accepted', async () => {
+    const { sound: _, ...soundless } = WIRE.evolink.validBody();
+    const send = (url: string) =>
+      fetch(`${url}${WIRE.evolink.createPath}`, {
+        method: 'POST',
+        headers: WIRE.evolink.authHeaders('test'),
+        body: JSON.stringify(soundless),
+      });
+    const refused = await send(flagged.url);
+    expect(refused.status).toBe(400);
+    expect(await refused.text()).toMatch(/sound.*must be sent explicitly/);
+    const accepted = await send(plain.url);
+    expect(accepted.status, await accepted.clone().text()).toBe(200);
+  });
+
+  it("--modellix-create-paths async serves only Modellix's …/async create path", async () => {
+    const send = (url: string, path: string) =>
+      fetch(`${url}${path}`, {
+        method: 'POST',
+        headers: WIRE.modellix.authHeaders('test'),
+        body: JSON.stringify(WIRE.modellix.validBody()),
+      });
+    const bare = WIRE.modellix.createPath;
+    const async = `${bare}/async`;
+    expect((await send(flagged.url, bare)).status).toBe(404);
+    expect((await send(flagged.url, async)).status).toBe(200);
+    expect((await send(plain.url, bare)).status).toBe(200);
+    expect((await send(plain.url, async)).status).toBe(200);
+  });
+
+  it("--apiinone-shape kling answers API in One's status reads in Kling's own shape, which the SDK reads", async () => {
+    const read = async (url: string) => {
+      const created = await fetch(`${url}${WIRE.apiinone.createPath}`, {
+        method: 'POST',
+        headers: WIRE.apiinone.authHeaders('test'),
+        body: JSON.stringify(WIRE.apiinone.validBody()),
+      });
+      expect(created.status).toBe(200);
+      const id = WIRE.apiinone.taskIdOf((await created.json()) as never);
+      const reply = await fetch(`${url}${WIRE.apiinone.statusPath(id)}`, {
+        headers: WIRE.apiinone.authHeaders('test'),
+      });
+      return { id, data: ((await reply.json()) as { data: Record<string, unknown> }).data };
+    };
+    const kling = await read(flagged.url);
+    expect(kling.data).toMatchObject({ task_id: kling.id, task_status: expect.any(String) });
+    expect(kling.data).not.toHaveProperty('status');
+    const client = new KlingClient({ gateway: 'apiinone', apiKey: 'test', baseUrl: flagged.url });
+    try {
+      expect(await client.getTask(kling.id)).toMatchObject({ id: kling.id, status: 'running' }); // held
+    } finally {
+      await client.close();
+    }
+    const standard = await read(plain.url);
+    expect(standard.data).toMatchObject({ task_id: standard.id, status: expect.any(String) });
+    expect(standard.data).not.toHaveProperty('task_status');
+  });
+
+  it('prints its settings and the admin routes as JSON', async () => {
+    const stopped = await flagged.stop();
+    expect(stopped.code).toBe(0);
+    expect(json(stopped)).toMatchObject({
+      ok: true,
+      url: flagged.url,
+      hold: true,
+      requireExplicitDefaults: true,
+      deliverCallbacksTo: receiverOrigin,
+      apiinoneShape: 'kling',
+      modellixCreatePaths: ['async'],
+      admin: { tasks: `${flagged.url}/__sim/tasks`, release: `${flagged.url}/__sim/release` },
+    });
+  });
+
+  it('rejects a malformed --deliver-callbacks-to, --apiinone-shape or --modellix-create-paths with exit 2', async () => {
+    for (const flags of [
+      ['--deliver-callbacks-to', 'not-a-url'],
+      ['--deliver-callbacks-to', 'ftp://127.0.0.1:21'],
+      ['--deliver-callbacks-to', 'http://127.0.0.1:3000/hooks'],
+      ['--apiinone-shape', 'xml'],
+      ['--modellix-create-paths', 'bare,sync'],
+    ]) {
+      const result = await kling(['simulator', '--port', '0', ...flags]);
+      expect(result.code, flags.join(' ')).toBe(2);
+      expect(result.stderr, flags.join(' ')).toContain(flags[0]);
+    }
   });
 });
