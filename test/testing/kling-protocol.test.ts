@@ -355,6 +355,12 @@ describe('documented rules refuse what they refuse', () => {
       'voice_list: must have at most 2 item(s)',
     ],
     [
+      'image-to-video without a prompt (required there too)',
+      'legacy-i2v',
+      { ...LEGACY_T2V, prompt: '', image: 'https://e.com/a.png' },
+      'prompt: is required unless multi_shot is true with shot_type "customize"',
+    ],
+    [
       'image-to-video without an image',
       'legacy-i2v',
       { ...LEGACY_T2V },

@@ -534,10 +534,9 @@ function validateLegacy(
   checkString(problems, 'prompt', body.prompt, { max: LEGACY_PROMPT_MAX });
   const promptNeeded = !multiShot || body.shot_type === 'intelligence';
   const promptMissing = body.prompt === undefined || body.prompt === '';
-  if (endpoint !== 'legacy-i2v' && promptNeeded && promptMissing)
+  // The image-to-video page says the same, although many clients send an image alone.
+  if (promptNeeded && promptMissing)
     problems.add('prompt', 'is required unless multi_shot is true with shot_type "customize"');
-  if (endpoint === 'legacy-i2v' && body.shot_type === 'intelligence' && promptMissing)
-    problems.add('prompt', 'is required with shot_type "intelligence"');
   checkString(problems, 'negative_prompt', body.negative_prompt, { max: LEGACY_PROMPT_MAX });
 
   const duration = checkLegacyDuration(problems, body.duration);
