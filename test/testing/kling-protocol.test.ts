@@ -714,6 +714,24 @@ describe('batch status: GET /tasks?task_ids=a,b and ?external_task_ids=…', () 
     expect(read('task_ids=')).toMatchObject({ status: 400, body: { code: 1201 } });
   });
 
+  it('the documented request line (GET /tasks?external_task_ids=123) finds the task created with that id', () => {
+    const line = loadFixture(KLING, 'status-request-external-task-ids').body as {
+      method: string;
+      path: string;
+    };
+    const url = new URL(line.path, ORIGIN);
+    expect([line.method, url.pathname]).toEqual(['GET', '/tasks']);
+    const mine = task({ ...T2V, options: { external_task_id: '123' } });
+    sim.remember(mine.id, 't2v');
+    const reply = sim.batchStatusReply(
+      url.searchParams,
+      [...tasks, mine],
+      (t) => viewTask(t, 0),
+      (t) => context(t, 0),
+    );
+    expect(array(object(reply.body).data).map((d) => object(d).external_id)).toEqual(['123']);
+  });
+
   it('the actual charge of each finished task: 1080p with native audio, 10 s = 12 units', () => {
     const later = sim.batchStatusReply(
       new URLSearchParams(`task_ids=${b.id}`),
