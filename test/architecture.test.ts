@@ -1,6 +1,13 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { getResponse } from 'msw';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import { GATEWAY_IDS, type GatewayId, isGatewayId } from '../src/catalog/index.js';
+import { ADAPTERS } from '../src/gateways/adapters.js';
+import { GATEWAY_CATALOGS } from '../src/gateways/catalog.js';
+import { PROTOCOLS } from '../src/testing/gateways/index.js';
+import { createGatewaySimulator } from '../src/testing/index.js';
+import { SeededRandom } from '../src/testing/random.js';
 
 /**
  * DESIGN.md §3: imports go one way. Each layer may import only the layers listed for it
@@ -96,4 +103,122 @@ describe('vendor field names (DESIGN.md §3)', () => {
       .filter((line) => VENDOR_FIELDS.test(line));
     expect(hits).toEqual([]);
   });
+});
+
+/**
+ * DESIGN.md §3: adding a gateway = its folder (catalog.ts + adapter.ts), its simulator file, one registry
+ * line (src/gateways/catalog.ts), fixtures and tests. Every part of the house must know every registered
+ * gateway; these fail when one does not.
+ */
+describe('every registered gateway is known to the whole house', () => {
+  const ROOT = resolve(__dirname, '..');
+  const ids = [...GATEWAY_IDS].sort();
+
+  it("GatewayId's union is the registry's keys, and every registry record has exactly those keys", () => {
+    expectTypeOf<keyof typeof GATEWAY_CATALOGS>().toEqualTypeOf<GatewayId>();
+    expectTypeOf<keyof typeof ADAPTERS>().toEqualTypeOf<GatewayId>();
+    expectTypeOf<keyof typeof PROTOCOLS>().toEqualTypeOf<GatewayId>();
+    expectTypeOf<(typeof GATEWAY_IDS)[number]>().toEqualTypeOf<GatewayId>();
+    expect(new Set(GATEWAY_IDS).size).toBe(GATEWAY_IDS.length);
+    expect(Object.keys(GATEWAY_CATALOGS).sort()).toEqual(ids);
+    expect(Object.keys(ADAPTERS).sort()).toEqual(ids);
+    expect(Object.keys(PROTOCOLS).sort()).toEqual(ids);
+    for (const id of GATEWAY_IDS) expect(isGatewayId(id)).toBe(true);
+    expect(isGatewayId('toString')).toBe(false);
+  });
+
+  it('every folder under src/gateways/ is a registered gateway', () => {
+    const folders = readdirSync(join(SRC, 'gateways')).filter((name) =>
+      statSync(join(SRC, 'gateways', name)).isDirectory(),
+    );
+    expect(folders.sort()).toEqual(ids);
+  });
+
+  it.each(GATEWAY_IDS)('%s: its folder holds catalog.ts and adapter.ts, and they name it', (id) => {
+    expect(existsSync(join(SRC, 'gateways', id, 'catalog.ts')), `src/gateways/${id}/catalog.ts`).toBe(true);
+    expect(existsSync(join(SRC, 'gateways', id, 'adapter.ts')), `src/gateways/${id}/adapter.ts`).toBe(true);
+    expect(GATEWAY_CATALOGS[id].info.id).toBe(id);
+    expect(GATEWAY_CATALOGS[id].rates.gateway).toBe(id);
+    expect(ADAPTERS[id].id).toBe(id);
+  });
+
+  it.each(GATEWAY_IDS)(
+    '%s: a vendor name, an https base URL and docs page, its own API key variable',
+    (id) => {
+      const { info } = GATEWAY_CATALOGS[id];
+      expect(info.vendor.trim()).not.toBe('');
+      for (const url of [info.baseUrl, info.docs]) expect(new URL(url).protocol).toBe('https:');
+      // An origin: the adapter owns the paths under it.
+      expect(new URL(info.baseUrl).origin).toBe(info.baseUrl);
+      expect(info.apiKeyEnv).toMatch(/^[A-Z][A-Z0-9_]*_API_KEY$/);
+      const others = GATEWAY_IDS.filter((other) => other !== id).map(
+        (o) => GATEWAY_CATALOGS[o].info.apiKeyEnv,
+      );
+      expect(others).not.toContain(info.apiKeyEnv);
+    },
+  );
+
+  it.each(GATEWAY_IDS)('%s: rate rows, each with its public source and date; a render time', (id) => {
+    const { rates, renderTime } = GATEWAY_CATALOGS[id];
+    expect(rates.rows.length).toBeGreaterThan(0);
+    for (const row of rates.rows) {
+      expect(new URL(row.source).protocol, `${id} ${row.key}`).toBe('https:');
+      expect(row.asOf).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    }
+    // Every mode the gateway supports is priced or marked unpriced (a row with no figure), sound on and off.
+    for (const mode of GATEWAY_CATALOGS[id].capabilities.modes) {
+      for (const sound of [false, true]) {
+        expect(
+          rates.rows.some((r) => r.mode === mode && r.sound === sound),
+          `${id} ${mode} sound ${sound}`,
+        ).toBe(true);
+      }
+    }
+    expect(renderTime.minSeconds).toBeGreaterThan(0);
+    expect(renderTime.maxSeconds).toBeGreaterThanOrEqual(renderTime.minSeconds);
+    expect(renderTime.source.trim()).not.toBe('');
+  });
+
+  it.each(GATEWAY_IDS)('%s: the catalog and the adapter agree on uploads and the upload host', (id) => {
+    const adapter = ADAPTERS[id];
+    const catalog = GATEWAY_CATALOGS[id];
+    const adapterUploads = adapter.uploadRequest !== undefined && adapter.parseUpload !== undefined;
+    expect(catalog.capabilities.uploads).toBe(adapterUploads);
+    expect(adapter.uploadBaseUrl).toBe(catalog.uploadBaseUrl);
+  });
+
+  it.each(GATEWAY_IDS)('%s: a simulator protocol in its own file, served by the route table', async (id) => {
+    expect(existsSync(join(SRC, 'testing', 'gateways', `${id}.ts`)), `src/testing/gateways/${id}.ts`).toBe(
+      true,
+    );
+    const protocol = PROTOCOLS[id];
+    expect(protocol.id).toBe(id);
+    const sim = createGatewaySimulator({ seed: 1 });
+    const origin = GATEWAY_CATALOGS[id].info.baseUrl;
+    // An id of the gateway's own form (one the simulator never issued): a shared status path routes it by form.
+    const taskId = protocol.newTaskId(new SeededRandom(1), Date.UTC(2026, 0, 1));
+    const status = protocol.statusPath.replace(':id', encodeURIComponent(taskId));
+    for (const request of [
+      new Request(`${origin}${protocol.createPath}`, { method: 'POST', body: '{}' }),
+      new Request(`${origin}${status}`),
+    ]) {
+      const response = await getResponse(sim.handlers, request);
+      expect(response, `${request.method} ${request.url}`).toBeDefined();
+    }
+    expect(sim.stats.requests.map((r) => [r.gateway, r.op])).toEqual([
+      [id, 'create'],
+      [id, 'status'],
+    ]);
+  });
+
+  it.each(GATEWAY_IDS)(
+    '%s: fixtures under test/fixtures/%s/ and its tests in test/gateways/%s.test.ts',
+    (id) => {
+      const fixtures = join(ROOT, 'test', 'fixtures', id);
+      expect(existsSync(fixtures) && readdirSync(fixtures).length > 0, `test/fixtures/${id}/`).toBe(true);
+      expect(existsSync(join(ROOT, 'test', 'gateways', `${id}.test.ts`)), `test/gateways/${id}.test.ts`).toBe(
+        true,
+      );
+    },
+  );
 });

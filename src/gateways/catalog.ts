@@ -38,10 +38,13 @@ export function isGatewayId(value: unknown): value is GatewayId {
 }
 
 function byGateway<T>(pick: (catalog: GatewayCatalog) => T): Readonly<Record<GatewayId, T>> {
-  return Object.fromEntries(GATEWAY_IDS.map((id) => [id, pick(GATEWAY_CATALOGS[id])])) as Record<
-    GatewayId,
-    T
-  >;
+  return Object.fromEntries(
+    GATEWAY_IDS.map((id) => {
+      const catalog = GATEWAY_CATALOGS[id] as GatewayCatalog | undefined;
+      if (catalog === undefined) throw new Error(`gateway ${id} is registered but has no catalog`);
+      return [id, pick(catalog)];
+    }),
+  ) as Record<GatewayId, T>;
 }
 
 export const GATEWAYS: Readonly<Record<GatewayId, GatewayInfo>> = byGateway((c) => c.info);

@@ -1,6 +1,7 @@
 import { type HttpHandler, HttpResponse, http } from 'msw';
+import { GATEWAY_IDS } from '../catalog/index.js';
 import { bodyOf, isShortCircuit, serverErrorReply, shortCircuitReply, spoil } from './faults.js';
-import { type GatewayProtocol, looksLikeApiInOneId, PROTOCOLS } from './gateways/index.js';
+import { type GatewayProtocol, PROTOCOLS } from './gateways/index.js';
 import {
   createTask,
   downloadVideo,
@@ -100,22 +101,30 @@ function param(value: string | readonly string[] | undefined): string {
   return typeof value === 'string' ? value : '';
 }
 
-function createHandler(state: SimulatorState, protocol: GatewayProtocol): HttpHandler {
-  return http.post(anyOrigin(protocol.createPath), ({ request }) =>
+/** A handler and the path it serves (the route table orders handlers by path). */
+interface PathRoute {
+  path: string;
+  handler: HttpHandler;
+}
+
+function createHandler(state: SimulatorState, protocol: GatewayProtocol): PathRoute {
+  const handler = http.post(anyOrigin(protocol.createPath), ({ request }) =>
     serve(state, { gateway: protocol.id, op: 'create', request }, () => createTask(state, protocol, request)),
   );
+  return { path: protocol.createPath, handler };
 }
 
 /**
  * The create path under each name the vendor documents (Modellix: `bare` and `async`); one the options
  * switch off answers the gateway's 404 and creates nothing.
  */
-function createHandlers(state: SimulatorState, protocol: GatewayProtocol): HttpHandler[] {
+function createHandlers(state: SimulatorState, protocol: GatewayProtocol): PathRoute[] {
   const aliases = protocol.createPathAliases;
   const serves = (name: string) => protocol.servesCreatePath?.(name, state) ?? true;
   if (aliases === undefined) return [createHandler(state, protocol)];
-  return Object.entries(aliases).map(([name, path]) =>
-    http.post(anyOrigin(path), ({ request }) =>
+  return Object.entries(aliases).map(([name, path]) => ({
+    path,
+    handler: http.post(anyOrigin(path), ({ request }) =>
       serve(state, { gateway: protocol.id, op: 'create', request }, async () => {
         if (serves(name) || protocol.missingPathReply === undefined)
           return createTask(state, protocol, request);
@@ -123,39 +132,46 @@ function createHandlers(state: SimulatorState, protocol: GatewayProtocol): HttpH
         return { response: HttpResponse.json(wire.body, { status: wire.status }) };
       }),
     ),
-  );
-}
-
-function statusHandler(state: SimulatorState, protocol: GatewayProtocol): HttpHandler {
-  return http.get(anyOrigin(protocol.statusPath), ({ request, params }) => {
-    const id = param(params.id);
-    return serve(state, { gateway: protocol.id, op: 'status', request }, async () =>
-      getTask(state, protocol, id, request),
-    );
-  });
+  }));
 }
 
 /**
- * API in One and Modellix poll the same path, `/api/v1/tasks/:id`: the simulator knows which gateway issued
- * an id; an unknown id is answered by the gateway whose id pattern it matches.
+ * The status route of every gateway that polls `path`. Where several share it (API in One and Modellix:
+ * `/api/v1/tasks/:id`) the simulator knows which gateway issued an id; an unknown id is answered by the
+ * gateway that claims it (`claimsUnknownId`), else by the one that claims none.
  */
-function sharedStatusHandler(state: SimulatorState): HttpHandler {
-  const { apiinone, modellix } = PROTOCOLS;
-  if (apiinone.statusPath !== modellix.statusPath)
-    throw new Error('API in One and Modellix no longer share a path');
-  return http.get(anyOrigin(apiinone.statusPath), ({ request, params }) => {
+function statusHandler(
+  state: SimulatorState,
+  path: string,
+  protocols: readonly GatewayProtocol[],
+): HttpHandler {
+  const [only] = protocols;
+  if (only === undefined) throw new Error(`no gateway polls ${path}`);
+  const fallback = protocols.find((p) => p.claimsUnknownId === undefined) ?? only;
+  return http.get(anyOrigin(path), ({ request, params }) => {
     const id = param(params.id);
     const owner = state.findTask(id)?.gateway;
     const protocol =
-      owner === 'apiinone' || owner === 'modellix'
-        ? PROTOCOLS[owner]
-        : looksLikeApiInOneId(id)
-          ? apiinone
-          : modellix;
+      protocols.length === 1
+        ? only
+        : (protocols.find((p) => p.id === owner) ??
+          protocols.find((p) => p.claimsUnknownId?.(id) === true) ??
+          fallback);
     return serve(state, { gateway: protocol.id, op: 'status', request }, async () =>
       getTask(state, protocol, id, request),
     );
   });
+}
+
+/** One status route per status path, each with the gateways that poll it. */
+function statusHandlers(state: SimulatorState, protocols: readonly GatewayProtocol[]): PathRoute[] {
+  const byPath = new Map<string, GatewayProtocol[]>();
+  for (const protocol of protocols) {
+    const sharing = byPath.get(protocol.statusPath);
+    if (sharing === undefined) byPath.set(protocol.statusPath, [protocol]);
+    else sharing.push(protocol);
+  }
+  return [...byPath].map(([path, sharing]) => ({ path, handler: statusHandler(state, path, sharing) }));
 }
 
 function downloadHandler(state: SimulatorState): HttpHandler {
@@ -169,32 +185,30 @@ function downloadHandler(state: SimulatorState): HttpHandler {
 }
 
 /** The upload API of each gateway that has one (POST, multipart). */
-function uploadHandlers(state: SimulatorState): HttpHandler[] {
-  return Object.values(PROTOCOLS).flatMap((protocol) => {
+function uploadHandlers(state: SimulatorState, protocols: readonly GatewayProtocol[]): PathRoute[] {
+  return protocols.flatMap((protocol) => {
     const spec = protocol.upload;
     if (spec === undefined) return [];
-    return [
-      http.post(anyOrigin(spec.path), ({ request }) =>
-        serve(state, { gateway: protocol.id, op: 'upload', request }, () =>
-          uploadFile(state, protocol, request),
-        ),
+    const handler = http.post(anyOrigin(spec.path), ({ request }) =>
+      serve(state, { gateway: protocol.id, op: 'upload', request }, () =>
+        uploadFile(state, protocol, request),
       ),
-    ];
+    );
+    return [{ path: spec.path, handler }];
   });
 }
 
 /** The balance endpoint of each gateway that has one (GET). */
-function balanceHandlers(state: SimulatorState): HttpHandler[] {
-  return Object.values(PROTOCOLS).flatMap((protocol) => {
+function balanceHandlers(state: SimulatorState, protocols: readonly GatewayProtocol[]): PathRoute[] {
+  return protocols.flatMap((protocol) => {
     const spec = protocol.balance;
     if (spec === undefined) return [];
-    return [
-      http.get(anyOrigin(spec.path), ({ request }) =>
-        serve(state, { gateway: protocol.id, op: 'balance', request }, async () =>
-          readBalance(state, protocol, request),
-        ),
+    const handler = http.get(anyOrigin(spec.path), ({ request }) =>
+      serve(state, { gateway: protocol.id, op: 'balance', request }, async () =>
+        readBalance(state, protocol, request),
       ),
-    ];
+    );
+    return [{ path: spec.path, handler }];
   });
 }
 
@@ -208,22 +222,22 @@ function uploadedFileHandler(state: SimulatorState): HttpHandler {
 }
 
 /**
- * The handler list. Order matters where one pattern also matches another's paths: API in One's
- * `/api/v1/...` routes must come before EvoLink's `*\/v1/...` ones.
+ * The handler list, built from the registry's gateway ids: each registered gateway's create, status, upload
+ * and balance routes (a registered gateway without a protocol fails here and in tsc). A route matches its
+ * path on any origin (`*<path>`), so a path that ends another (EvoLink's `/v1/tasks/:id` ends API in One's
+ * `/api/v1/tasks/:id`) must come after it: the gateway routes go longest path first.
  */
 export function buildHandlers(state: SimulatorState): HttpHandler[] {
-  const { apiinone, apiframe, evolink, modellix } = PROTOCOLS;
-  return [
-    sharedStatusHandler(state),
-    createHandler(state, apiinone),
-    ...createHandlers(state, modellix),
-    createHandler(state, apiframe),
-    statusHandler(state, apiframe),
-    createHandler(state, evolink),
-    statusHandler(state, evolink),
-    downloadHandler(state),
-    ...uploadHandlers(state),
-    ...balanceHandlers(state),
-    uploadedFileHandler(state),
-  ];
+  const protocols = GATEWAY_IDS.map((id) => {
+    const protocol = PROTOCOLS[id] as GatewayProtocol | undefined;
+    if (protocol === undefined) throw new Error(`gateway ${id} is registered but has no simulator protocol`);
+    return protocol;
+  });
+  const routes = [
+    ...protocols.flatMap((protocol) => createHandlers(state, protocol)),
+    ...statusHandlers(state, protocols),
+    ...uploadHandlers(state, protocols),
+    ...balanceHandlers(state, protocols),
+  ].sort((a, b) => b.path.length - a.path.length);
+  return [...routes.map((r) => r.handler), downloadHandler(state), uploadedFileHandler(state)];
 }

@@ -254,6 +254,8 @@ export const apiinone: GatewayProtocol = {
   id: 'apiinone',
   createPath: '/api/v1/videos/generations',
   statusPath: '/api/v1/tasks/:id',
+  // Modellix polls the same path; an unknown id ending in `_kling3` is API in One's.
+  claimsUnknownId: looksLikeApiInOneId,
   createdStatus: 200,
   readApiKey: readBearerKey,
   validate,
@@ -272,7 +274,7 @@ export const apiinone: GatewayProtocol = {
   // No upload or balance API is documented.
 };
 
-/** API in One ids end in `_<modelslug>`; the shared /api/v1/tasks route routes unknown ids with it. */
+/** API in One ids end in `_<modelslug>` (the documented example: `n75xxxx_kling3`). */
 export function looksLikeApiInOneId(id: string): boolean {
   return id.endsWith('_kling3');
 }

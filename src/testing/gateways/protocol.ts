@@ -122,6 +122,12 @@ export interface GatewayProtocol {
   validate(body: JsonObject, problems: Problems): void;
   /** False when an id cannot be one of this gateway's (answered with the documented 400). */
   isWellFormedId?(id: string): boolean;
+  /**
+   * Where another gateway polls the same status path (API in One and Modellix: `/api/v1/tasks/:id`):
+   * whether an id the simulator never issued looks like one of this gateway's. The first protocol on
+   * the path that claims an unknown id answers for it; when none does, the one without this member.
+   */
+  claimsUnknownId?(id: string): boolean;
   newTaskId(random: SeededRandom, createdAtEpochMs: number): string;
   planRender(random: SeededRandom): RenderPlan;
   createdReply(task: TaskRecord, view: TaskView, context: ReplyContext): JsonValue;
