@@ -114,3 +114,46 @@ export function parseSavedHandle(saved: string | SavedHandle): SavedHandle {
   }
   return result.data as SavedHandle;
 }
+
+/**
+ * The task id of `idOrHandle` for a client of `gateway`: a handle of another gateway is refused, and so
+ * is an id no gateway could have given (see `checkTaskId`).
+ */
+export function taskIdOf(idOrHandle: string | SavedHandle, gateway: GatewayId): string {
+  if (typeof idOrHandle === 'string') return checkTaskId(idOrHandle, ['id']);
+  if (typeof idOrHandle === 'object' && idOrHandle !== null) {
+    if (idOrHandle.gateway !== gateway) {
+      throw new KlingValidationError([
+        { path: ['gateway'], message: `the handle is for ${idOrHandle.gateway}, not ${gateway}` },
+      ]);
+    }
+    return checkTaskId(idOrHandle.id, ['handle', 'id']);
+  }
+  throw new KlingValidationError([{ path: ['id'], message: 'must be a task id or a handle' }]);
+}
+
+/**
+ * A task id as a caller gave it: never empty, `.` or `..` (they would walk the status path), no control
+ * characters, and not a saved handle's JSON (that is what `resume` reads).
+ */
+function checkTaskId(id: unknown, path: string[]): string {
+  let problem: string | undefined;
+  if (typeof id !== 'string' || id === '') problem = 'must be a non-empty task id';
+  else if (id === '.' || id === '..') problem = `'${id}' is not a task id`;
+  else if (id.length > 1024) problem = 'is longer than any gateway task id (1,024 characters)';
+  else if (hasControlCharacter(id)) problem = 'holds a control character';
+  else if (id.trimStart().startsWith('{')) {
+    problem =
+      'looks like a saved handle (JSON): pass it to client.resume(saved) and wait on the handle it returns';
+  }
+  if (problem !== undefined) throw new KlingValidationError([{ path, message: problem }]);
+  return id as string;
+}
+
+function hasControlCharacter(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x20 || c === 0x7f) return true;
+  }
+  return false;
+}

@@ -1,20 +1,9 @@
 export { checkBudget, type MaxCost } from './budget.js';
-export {
-  type Balance,
-  type ConfirmWebhookInput,
-  type GenerateOptions,
-  type GetTaskOptions,
-  KlingClient,
-  type KlingClientOptions,
-  type Logger,
-  type SubmitOptions,
-  type SubmitRecord,
-  type WaitOptions,
-} from './client.js';
+export { KlingClient } from './client.js';
 export type { DownloadOptions, DownloadResult } from './download.js';
 export type { SavedHandle, TaskHandle } from './handle.js';
-export { MAX_UPLOAD_BYTES, type UploadOptions, type UploadResult } from './media.js';
-export { DEFAULT_POLL, nextPollDelay, type PollOptions, type PollState } from './poll.js';
+export { MAX_UPLOAD_BYTES, type UploadOptions, type UploadResult } from './local-images.js';
+export { DEFAULT_POLL, nextPollDelay, type PollOptions, type PollState } from './poll-delay.js';
 export {
   KlingRouter,
   type KlingRouterOptions,
@@ -25,6 +14,17 @@ export {
   type RoutingStrategy,
   type SkipReason,
 } from './router.js';
+export type {
+  Balance,
+  ConfirmWebhookInput,
+  GenerateOptions,
+  GetTaskOptions,
+  KlingClientOptions,
+  Logger,
+  SubmitOptions,
+  SubmitRecord,
+  WaitOptions,
+} from './types.js';
 export {
   type ExpectedTask,
   type ParsedWebhook,

@@ -16,6 +16,8 @@ import type { FetchFunction } from '../http/transport.js';
 import { type PricingOptions, pricingOptionsIssues } from '../pricing/estimate.js';
 import { didYouMean } from '../pricing/suggest.js';
 import { maxCostIssues } from './budget.js';
+import type { PollOptions } from './poll-delay.js';
+import type { KlingRouterOptions } from './router.js';
 import type {
   GenerateOptions,
   GetTaskOptions,
@@ -23,9 +25,7 @@ import type {
   Logger,
   SubmitOptions,
   WaitOptions,
-} from './client.js';
-import type { PollOptions } from './poll.js';
-import type { KlingRouterOptions } from './router.js';
+} from './types.js';
 
 export { didYouMean } from '../pricing/suggest.js';
 

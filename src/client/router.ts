@@ -10,10 +10,10 @@ import {
   type ValidationIssue,
 } from '../errors.js';
 import type { SucceededTask, Task } from '../gateways/index.js';
-import { type CostEstimate, estimateCost, type PricingOptions } from '../pricing/estimate.js';
-import { parseVideoRequest, validateForGateway } from '../request/index.js';
+import { type CostEstimate, estimateChecked, type PricingOptions } from '../pricing/estimate.js';
+import { checkServable, parseVideoRequest, type ResolvedVideoRequest } from '../request/index.js';
 import { checkBudget, type MaxCost } from './budget.js';
-import type { GenerateOptions, GetTaskOptions, KlingClient, SubmitOptions, WaitOptions } from './client.js';
+import { ESTIMATE_RESOLVED, type KlingClient, SUBMIT_RESOLVED } from './client.js';
 import type { DownloadOptions, DownloadResult } from './download.js';
 import { parseSavedHandle, type SavedHandle, type TaskHandle } from './handle.js';
 import {
@@ -23,6 +23,7 @@ import {
   validateQuoteOptions,
   validateSubmitOptions,
 } from './options.js';
+import type { GenerateOptions, GetTaskOptions, SubmitOptions, WaitOptions } from './types.js';
 
 /** 'cheapest': by the estimate in US dollars; 'ordered': the order the clients were given in. */
 export type RoutingStrategy = 'cheapest' | 'ordered';
@@ -129,10 +130,14 @@ export class KlingRouter {
     // The router holds the budget itself, with the estimates it ranked by: a client would judge it with
     // its own pricing, which may differ from the router's.
     const { maxCost, ...submitOptions } = options;
-    const { candidates, skipped } = this.#plan(request, maxCost);
+    const { resolved, candidates, skipped } = this.#plan(request, maxCost);
     for (const { client, estimate } of candidates) {
       try {
-        const handle = await client.submit(request, submitOptions);
+        // The request was parsed and checked for this gateway once, in #plan: handed down as it is.
+        const handle =
+          typeof client[SUBMIT_RESOLVED] === 'function'
+            ? await client[SUBMIT_RESOLVED](resolved, submitOptions)
+            : await client.submit(request, submitOptions);
         return routedHandle(handle, skipped);
       } catch (error) {
         if (!mayFailOver(error, options.signal)) throw error;
@@ -205,17 +210,25 @@ export class KlingRouter {
   #plan(
     request: VideoRequest,
     maxCost: MaxCost | undefined,
-  ): { candidates: { client: KlingClient; estimate: CostEstimate }[]; skipped: SkippedGateway[] } {
-    // An invalid request is invalid everywhere: stop before looking at any gateway.
-    parseVideoRequest(request);
+  ): {
+    resolved: ResolvedVideoRequest;
+    candidates: { client: KlingClient; estimate: CostEstimate }[];
+    skipped: SkippedGateway[];
+  } {
+    // Parsed once (an invalid request is invalid everywhere: stop before looking at any gateway), then
+    // checked once per gateway; the router's pricing was checked at construction.
+    const resolved = parseVideoRequest(request);
     const candidates: { client: KlingClient; estimate: CostEstimate }[] = [];
     const skipped: SkippedGateway[] = [];
     for (const [gateway, client] of this.#clients) {
       try {
+        checkServable(gateway, resolved);
         const estimate =
-          this.#pricing === undefined
-            ? client.estimate(request)
-            : estimateCost(gateway, validateForGateway(gateway, request), this.#pricing);
+          this.#pricing !== undefined
+            ? estimateChecked(gateway, resolved, this.#pricing)
+            : typeof client[ESTIMATE_RESOLVED] === 'function'
+              ? client[ESTIMATE_RESOLVED](resolved)
+              : client.estimate(request);
         if (maxCost !== undefined) checkBudget(estimate, maxCost);
         candidates.push({ client, estimate });
       } catch (error) {
@@ -228,7 +241,7 @@ export class KlingRouter {
       // Stable: equal prices, and the gateways without a dollar figure (last), keep the configured order.
       candidates.sort((a, b) => byUsd(a.estimate) - byUsd(b.estimate));
     }
-    return { candidates, skipped };
+    return { resolved, candidates, skipped };
   }
 }
 

@@ -1,7 +1,6 @@
 import {
   KlingApiError,
   KlingConnectionError,
-  KlingError,
   KlingResponseError,
   KlingTimeoutError,
   KlingValidationError,
@@ -138,6 +137,37 @@ export function submitOutcome(attemptErrors: readonly unknown[], dedupes: boolea
   return 'not-created';
 }
 
-export function isKlingError(error: unknown): error is KlingError {
-  return KlingError.is(error);
+/** What a request does at the gateway: a status read, a paid create, a file upload. */
+export type RequestKind = 'read' | 'submit' | 'upload';
+
+/** The classifier's answer for one failed attempt. */
+export interface FailureVerdict {
+  /** Whether another attempt may be made (the policy's retry budget permitting). */
+  retry: boolean;
+  /**
+   * What the failure leaves behind: a submit's outcome judged from every attempt; 'not-created' for an
+   * upload (it creates no task, whatever happened to it); nothing for a read.
+   */
+  taskState: TaskState | undefined;
+}
+
+/**
+ * THE classifier: for every failed attempt of every request, whether to retry and what `taskState` the
+ * failure leaves, from the request's kind, the gateway's capability (`dedupes`: it takes an idempotency
+ * key, so a re-sent create cannot make a second task) and the attempt history (`attempts`, oldest first,
+ * the failure being judged last). No gateway is named here (DESIGN.md §5.3):
+ * - reads and uploads retry on network errors, timeouts, 408, 429, 5xx and garbled replies;
+ * - a submit retries only where no attempt can have created a task, or where the gateway dedupes; once
+ *   any attempt may have reached the gateway, the outcome is 'may-exist' whatever later attempts answered.
+ */
+export function classifyFailure(
+  kind: RequestKind,
+  attempts: readonly unknown[],
+  dedupes: boolean,
+): FailureVerdict {
+  const error = attempts[attempts.length - 1];
+  if (kind === 'read') return { retry: isRetryableRead(error), taskState: undefined };
+  if (kind === 'upload') return { retry: isRetryableRead(error), taskState: 'not-created' };
+  const taskState = submitOutcome(attempts, dedupes);
+  return { retry: (dedupes || taskState === 'not-created') && isRetryableSubmit(error, dedupes), taskState };
 }

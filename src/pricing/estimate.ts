@@ -16,6 +16,7 @@ import {
 } from '../catalog/index.js';
 import { KlingUnsupportedError, KlingValidationError, type ValidationIssue } from '../errors.js';
 import { multiply } from './decimal.js';
+import { hasReferenceVideo, referenceVideoIssues } from './reference-video.js';
 import { didYouMean } from './suggest.js';
 
 /** What a request will cost at one gateway, in the gateway's own unit, before it is sent. */
@@ -108,6 +109,19 @@ export function quote(request: VideoRequest, options: PricingOptions = NO_OPTION
   priced.sort((a, b) => (a.usd ?? 0) - (b.usd ?? 0));
   for (const estimate of unpriced) priced.push(estimate);
   return priced;
+}
+
+/**
+ * The estimate for a request already validated (`parseVideoRequest`) and found servable at `gateway`,
+ * with `options` already checked (a client checks its pricing once, at construction): neither check is
+ * made again. Internal to the SDK; the public entries are `estimateCost` and `quote`.
+ */
+export function estimateChecked(
+  gateway: GatewayId,
+  request: VideoRequest,
+  options: PricingOptions = NO_OPTIONS,
+): CostEstimate {
+  return estimateServable(gateway, readPricedFields(request), options);
 }
 
 /** The estimate for a request already known to be valid and servable at `gateway`. */
@@ -299,16 +313,9 @@ function readPricedFields(request: VideoRequest): PricedFields {
   if (!MODES.includes(mode)) issues.push({ path: ['mode'], message: `must be one of ${MODES.join(', ')}` });
   const sound = request.sound ?? REQUEST_DEFAULTS.sound;
   if (typeof sound !== 'boolean') issues.push({ path: ['sound'], message: 'must be true or false' });
-  const hasReferenceVideo = Array.isArray(request.referenceVideos) && request.referenceVideos.length > 0;
   let duration: number | null = null;
-  if (hasReferenceVideo) {
-    if (request.duration !== undefined) {
-      issues.push({
-        path: ['duration'],
-        message: 'must be left out with referenceVideos (the video sets the length)',
-      });
-    }
-    if (sound) issues.push({ path: ['sound'], message: 'must be off with referenceVideos' });
+  if (hasReferenceVideo(request)) {
+    for (const issue of referenceVideoIssues(request)) issues.push(issue);
   } else {
     duration = request.duration ?? REQUEST_DEFAULTS.duration;
     const { minDuration, maxDuration } = REQUEST_LIMITS;

@@ -25,7 +25,15 @@ export { isNonPublicHost } from './url-rules.js';
  */
 export function validateForGateway(gateway: GatewayId, input: unknown): ResolvedVideoRequest {
   if (!isGatewayId(gateway)) throw unknownGateway(gateway);
-  const request = parseVideoRequest(input);
+  return checkServable(gateway, parseVideoRequest(input));
+}
+
+/**
+ * `request` (already validated by `parseVideoRequest`) once `gateway` is known to serve all of it; else
+ * `KlingUnsupportedError` naming the field and the gateway. The router parses a request once and checks
+ * it here for each gateway.
+ */
+export function checkServable(gateway: GatewayId, request: ResolvedVideoRequest): ResolvedVideoRequest {
   const problems = [...findUnsupported(gateway, request), ...findMissingRequired(gateway, request)];
   const first = problems[0];
   if (first !== undefined) {

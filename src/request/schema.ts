@@ -11,6 +11,7 @@ import {
 } from '../catalog/index.js';
 import { KlingValidationError, type ValidationIssue } from '../errors.js';
 import { unknownRequestFieldMessage } from '../pricing/estimate.js';
+import { hasReferenceVideo, referenceVideoIssues } from '../pricing/reference-video.js';
 import { callbackUrlProblem, isBase64Media, isHttpUrl } from './url-rules.js';
 
 const L = REQUEST_LIMITS;
@@ -110,23 +111,13 @@ const videoRequestSchema = z.strictObject({
 function crossFieldIssues(input: unknown): ValidationIssue[] {
   if (typeof input !== 'object' || input === null) return [];
   const request = input as Record<string, unknown>;
-  const issues: ValidationIssue[] = [];
-  const hasReferenceVideo = request.referenceVideos !== undefined;
-  if (hasReferenceVideo && request.duration !== undefined) {
-    issues.push({
-      path: ['duration'],
-      message: 'must be left out with referenceVideos (the reference video sets the length)',
-    });
-  }
-  if (hasReferenceVideo && request.sound === true) {
-    issues.push({ path: ['sound'], message: 'must be off with referenceVideos' });
-  }
+  const issues: ValidationIssue[] = referenceVideoIssues(request);
   if (request.endImage !== undefined && request.startImage === undefined) {
     issues.push({ path: ['endImage'], message: 'needs a startImage (the first frame) too' });
   }
   const multiShot = request.multiShot as { type?: unknown; shots?: unknown } | undefined;
   const shots = multiShot?.type === 'customize' ? multiShot.shots : undefined;
-  if (!hasReferenceVideo && Array.isArray(shots)) {
+  if (!hasReferenceVideo(request) && Array.isArray(shots)) {
     const durations = shots.map((s: unknown) => (s as { duration?: unknown } | null)?.duration);
     const duration = request.duration ?? REQUEST_DEFAULTS.duration;
     if (durations.every(Number.isInteger) && Number.isInteger(duration)) {
@@ -166,7 +157,7 @@ export function parseVideoRequest(input: unknown): ResolvedVideoRequest {
     mode: request.mode ?? REQUEST_DEFAULTS.mode,
     sound: request.sound ?? REQUEST_DEFAULTS.sound,
   };
-  if (request.referenceVideos === undefined && request.duration === undefined) {
+  if (!hasReferenceVideo(request) && request.duration === undefined) {
     resolved.duration = REQUEST_DEFAULTS.duration;
   }
   return resolved;

@@ -6,9 +6,9 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { Limiter } from '../../src/client/limiter.js';
-import { nextPollDelay } from '../../src/client/poll.js';
+import { nextPollDelay } from '../../src/client/poll-delay.js';
 import { abortableSleep, MAX_TIMER_MS, setLongTimeout } from '../../src/http/clock.js';
+import { Limiter } from '../../src/http/limiter.js';
 import { attemptTaskState, submitOutcome } from '../../src/http/retry.js';
 import { createTransport } from '../../src/http/transport.js';
 import {

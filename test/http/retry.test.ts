@@ -7,6 +7,7 @@ import {
 } from '../../src/errors.js';
 import {
   backoffDelay,
+  classifyFailure,
   DEFAULT_RETRY_POLICY,
   isRetryableRead,
   isRetryableSubmit,
@@ -80,5 +81,32 @@ describe('what is retried', () => {
   it('submits where the gateway dedupes: as reads', () => {
     for (const e of [reset, timeout, api(500), api(503)]) expect(isRetryableSubmit(e, true)).toBe(true);
     expect(isRetryableSubmit(api(400), true)).toBe(false);
+  });
+});
+
+describe('classifyFailure: the one classifier (kind, capability, attempt history)', () => {
+  const reset = new KlingConnectionError('x', { code: 'ECONNRESET' });
+  const refused = new KlingConnectionError('x', { code: 'ECONNREFUSED' });
+
+  it('reads: retried as reads, and they leave no taskState', () => {
+    expect(classifyFailure('read', [api(503)], false)).toEqual({ retry: true, taskState: undefined });
+    expect(classifyFailure('read', [api(404)], true)).toEqual({ retry: false, taskState: undefined });
+  });
+  it('uploads: retried as reads, and never leave a task behind', () => {
+    expect(classifyFailure('upload', [reset], false)).toEqual({ retry: true, taskState: 'not-created' });
+    expect(classifyFailure('upload', [api(401)], false)).toEqual({ retry: false, taskState: 'not-created' });
+  });
+  it('submits: judged from the whole history, not the last answer', () => {
+    expect(classifyFailure('submit', [refused], false)).toEqual({ retry: true, taskState: 'not-created' });
+    // A 429 after an attempt that may have reached the gateway: no re-send, and the task may exist.
+    expect(classifyFailure('submit', [api(503), api(429)], false)).toEqual({
+      retry: false,
+      taskState: 'may-exist',
+    });
+    expect(classifyFailure('submit', [reset], false)).toEqual({ retry: false, taskState: 'may-exist' });
+  });
+  it('submits where the gateway dedupes: re-sent under the same key, still may-exist until one answers', () => {
+    expect(classifyFailure('submit', [reset], true)).toEqual({ retry: true, taskState: 'may-exist' });
+    expect(classifyFailure('submit', [api(409)], true)).toEqual({ retry: false, taskState: 'not-created' });
   });
 });

@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import { Limiter } from '../../src/client/limiter.js';
+import { Limiter } from '../../src/http/limiter.js';
 
 /** A task that finishes when told to, recording when it started. */
 function deferred() {

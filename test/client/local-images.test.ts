@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CAPABILITIES, GATEWAY_IDS, type GatewayId } from '../../src/catalog/index.js';
 import { readImageHeader } from '../../src/client/image-header.js';
-import { type ImageTarget, type LocalMedia, prepareAll, prepareFile } from '../../src/client/media.js';
+import { type ImageTarget, type LocalMedia, prepareAll, prepareFile } from '../../src/client/local-images.js';
 import { KlingValidationError } from '../../src/errors.js';
 import { jpegHeader, png, pngHeader, webpHeader } from '../helpers/images.js';
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { nextPollDelay } from '../../src/client/poll.js';
+import { nextPollDelay } from '../../src/client/poll-delay.js';
 import type { Task } from '../../src/gateways/index.js';
 import { KlingClient, KlingValidationError, type PollOptions } from '../../src/index.js';
 import { type RunningSimulator, startGatewaySimulator } from '../../src/testing/index.js';

@@ -1,0 +1,316 @@
+/**
+ * The one HTTP exchange of the SDK: a request of a kind (`read`, `submit`, `upload`) goes in, the
+ * reply's JSON comes out (the API key redacted from it), or one typed error. Everything between is
+ * here: the origin (the upload host for uploads), headers (auth headers always win), encoding (JSON and
+ * multipart on one path), the connection slot (`Limiter`), the body cap, status → error through the
+ * gateway's `parseError`, Retry-After, request ids, redaction, and the retry loop by kind, whose every
+ * decision is the classifier's (`classifyFailure` in retry.ts).
+ */
+import pRetry from 'p-retry';
+import type { GatewayId } from '../catalog/index.js';
+import { KlingApiError, KlingError, KlingSubmitUncertainError, type TaskState } from '../errors.js';
+import type { Clock } from './clock.js';
+import { parseJsonReply, readJson } from './json.js';
+import { Limiter } from './limiter.js';
+import { excerptText, redactError, redactText } from './redact.js';
+import {
+  attemptTaskState,
+  classifyFailure,
+  parseRetryAfter,
+  type RequestKind,
+  type RetryPolicy,
+  retryDelay,
+} from './retry.js';
+import type { HttpResponse, Transport } from './transport.js';
+
+/** What a gateway's `parseError` makes of an error reply. */
+export interface ErrorDetails {
+  message: string;
+  code?: string;
+  type?: string;
+}
+
+/** Where the exchange logs its retries (the client's logger). */
+export interface DebugLogger {
+  debug?(message: string, meta?: Record<string, unknown>): void;
+}
+
+/** One client's exchange: fixed for the client's lifetime. */
+export interface ExchangeConfig {
+  gateway: GatewayId;
+  apiKey: string;
+  /** The API's origin. */
+  baseUrl: string;
+  /** The upload API's origin: uploads go there, never anywhere else. */
+  uploadBaseUrl: string;
+  /** The gateway's auth headers; they win over any header a request carries. */
+  authHeaders: Record<string, string>;
+  /** Headers every request carries (accept, user-agent). */
+  headers: Record<string, string>;
+  /** The gateway's reading of an error reply (JSON, or null when the body was empty). */
+  parseError(status: number, body: unknown): ErrorDetails;
+  /** The gateway's capability: it dedupes creates by idempotency key. */
+  dedupes: boolean;
+  transport: Transport;
+  /** Requests in flight at once. */
+  maxConcurrency: number;
+  clock: Clock;
+  retry: RetryPolicy;
+  /** The per-request deadline when a call gives none. */
+  timeoutMs: number;
+  maxResponseBytes: number;
+  logger: DebugLogger;
+}
+
+export interface ExchangeRequest {
+  kind: RequestKind;
+  method: 'GET' | 'POST';
+  /** Joined to the origin of the kind: the upload origin for `upload`, the API's otherwise. */
+  path: string;
+  headers: Record<string, string>;
+  /** A JSON value (encoded here) or a multipart form. */
+  body?: unknown;
+  signal?: AbortSignal | undefined;
+  timeoutMs?: number | undefined;
+  /** Retries after the first attempt, where the call sets its own. */
+  maxRetries?: number | undefined;
+  /** A submit's key (where the gateway dedupes): named in the advice of an uncertain outcome. */
+  idempotencyKey?: string | undefined;
+}
+
+function isEmpty(record: Record<string, string>): boolean {
+  for (const _ in record) return false;
+  return true;
+}
+
+export class Exchange {
+  readonly #config: ExchangeConfig;
+  readonly #gateway: GatewayId;
+  readonly #apiKey: string;
+  readonly #limiter: Limiter;
+
+  constructor(config: ExchangeConfig) {
+    this.#config = config;
+    this.#gateway = config.gateway;
+    this.#apiKey = config.apiKey;
+    this.#limiter = new Limiter(config.maxConcurrency, config.gateway);
+  }
+
+  /**
+   * Sends `request` (retrying as its kind allows) and returns its reply's JSON, or `read(json)`. A
+   * failure is one typed error; a submit's carries `taskState`, and a submit that may have created a
+   * task (its reply unreadable included) is a `KlingSubmitUncertainError`. An upload's error says
+   * `'not-created'`. An abort throws the signal's own reason, untouched.
+   */
+  async send<T = unknown>(request: ExchangeRequest, read?: (reply: unknown) => T): Promise<T> {
+    const attempts: unknown[] = [];
+    let response: HttpResponse;
+    try {
+      response = await this.#withRetries(request, attempts);
+    } catch (error) {
+      throw this.#failure(request, attempts, error);
+    }
+    try {
+      const reply = parseJsonReply(this.#gateway, response.body, this.#apiKey);
+      return read === undefined ? (reply as T) : read(reply);
+    } catch (error) {
+      if (request.kind === 'read') throw error;
+      if (request.kind === 'upload') throw settle(error, 'not-created');
+      throw this.#uncertain(
+        'the create reply could not be read, so a task may have been created',
+        request.idempotencyKey,
+        error,
+      );
+    }
+  }
+
+  /** `text` with the API key redacted. */
+  redact(text: string): string {
+    return redactText(text, this.#apiKey);
+  }
+
+  /**
+   * Runs `work`, removing the API key from any error it throws: message, stack, excerpt (and a piece of
+   * the key at its cut edge), every structured field (`task`, `lastTask` with their `raw`,
+   * `requestId`...), and the same for its causes. (Values returned are redacted where the reply is
+   * parsed.)
+   */
+  async scrubbing<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      redactError(error, this.#apiKey);
+      throw error;
+    }
+  }
+
+  /** The error a failed exchange throws: the classifier's `taskState` on it, or a submit's uncertainty. */
+  #failure(request: ExchangeRequest, attempts: readonly unknown[], error: unknown): unknown {
+    const signal = request.signal;
+    if (signal?.aborted && error === signal.reason) return error;
+    const { taskState } = classifyFailure(request.kind, attempts, this.#config.dedupes);
+    if (taskState === 'may-exist') {
+      const first = attempts.find((e) => attemptTaskState(e, this.#config.dedupes) === 'may-exist');
+      return this.#uncertain(describeFailure(first, error), request.idempotencyKey, error);
+    }
+    return taskState === undefined ? error : settle(error, taskState);
+  }
+
+  #uncertain(reason: string, idempotencyKey: string | undefined, cause: unknown): KlingSubmitUncertainError {
+    const advice =
+      idempotencyKey === undefined
+        ? "It was not re-sent: check the gateway's task list before submitting again."
+        : `Re-send with idempotencyKey '${idempotencyKey}' to recover it without creating a second task.`;
+    return new KlingSubmitUncertainError(
+      this.#gateway,
+      `${this.#gateway}: ${this.redact(reason)}. ${advice}`,
+      {
+        cause,
+        ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
+      },
+    );
+  }
+
+  /**
+   * The attempts of one request; each failure is pushed to `attempts`. The first attempt runs outside
+   * p-retry, whose setup alone costs ~25 µs a call on Node 20 (a sixth of a status read on loopback;
+   * bench/overhead.ts). Only after a failure does p-retry take over, with the policy as data; it sees
+   * that failure as its own first attempt (thrown again, not re-sent).
+   */
+  async #withRetries(request: ExchangeRequest, attempts: unknown[]): Promise<HttpResponse> {
+    const signal = request.signal;
+    signal?.throwIfAborted();
+    const config = this.#config;
+    const url = `${request.kind === 'upload' ? config.uploadBaseUrl : config.baseUrl}${request.path}`;
+    // Status reads (no headers of their own) share one object; auth headers always win.
+    const headers = isEmpty(request.headers)
+      ? config.headers
+      : { ...config.headers, ...request.headers, ...config.authHeaders };
+    const raw = request.body;
+    const body = raw === undefined || raw instanceof FormData ? raw : JSON.stringify(raw);
+    try {
+      return await this.#once(request, url, headers, body);
+    } catch (error) {
+      attempts.push(error);
+    }
+    const first = attempts[0];
+    const policy =
+      request.maxRetries === undefined || request.maxRetries === config.retry.maxRetries
+        ? config.retry
+        : { ...config.retry, maxRetries: request.maxRetries };
+    try {
+      return await pRetry(
+        async (n) => {
+          if (n === 1) throw first;
+          try {
+            return await this.#once(request, url, headers, body);
+          } catch (error) {
+            attempts.push(error);
+            throw error;
+          }
+        },
+        {
+          retries: policy.maxRetries,
+          minTimeout: 0,
+          maxTimeout: 0,
+          ...(signal === undefined ? {} : { signal }),
+          // p-retry counts attempts; the wait (Retry-After or jittered backoff) runs on our clock.
+          shouldRetry: async ({ error, retriesConsumed }) => {
+            if (!classifyFailure(request.kind, attempts, config.dedupes).retry) return false;
+            const delay = retryDelay(error, retriesConsumed + 1, policy);
+            config.logger.debug?.('kling: retrying', {
+              gateway: this.#gateway,
+              delay,
+              error: this.redact(String(error)),
+            });
+            await config.clock.sleep(delay, signal);
+            return true;
+          },
+        },
+      );
+    } catch (error) {
+      // p-retry wraps a non-Error abort reason; callers get the signal's own reason back.
+      if (signal?.aborted) throw signal.reason;
+      throw error;
+    }
+  }
+
+  /** One attempt, in a connection slot; a non-2xx reply becomes the `KlingApiError` for its status. */
+  #once(
+    request: ExchangeRequest,
+    url: string,
+    headers: Record<string, string>,
+    body: string | FormData | undefined,
+  ): Promise<HttpResponse> {
+    const config = this.#config;
+    const limit = request.timeoutMs ?? config.timeoutMs;
+    const queuedAt = this.#limiter.full ? performance.now() : undefined;
+    return this.#limiter.run(
+      async () => {
+        // Time spent waiting for a slot counts against the request's deadline.
+        const left = queuedAt === undefined ? limit : Math.max(1, limit - (performance.now() - queuedAt));
+        const response = await config.transport.send({
+          gateway: this.#gateway,
+          method: request.method,
+          url,
+          headers,
+          ...(body === undefined ? {} : { body }),
+          signal: request.signal,
+          timeoutMs: left,
+          maxBodyBytes: config.maxResponseBytes,
+        });
+        if (response.status >= 200 && response.status < 300) return response;
+        throw this.#apiError(response);
+      },
+      request.signal,
+      limit,
+    );
+  }
+
+  #apiError(response: HttpResponse): KlingApiError {
+    const config = this.#config;
+    // Read like every reply: nesting bounded (a `details` nested a million levels deep is no
+    // RangeError) and the key redacted from the parsed body before the adapter reads it.
+    const reading = response.body.trim() === '' ? undefined : readJson(response.body, this.#apiKey);
+    // A non-JSON reply (a proxy's HTML page) is described by a short, tag-free excerpt of itself,
+    // the key redacted before the tags are stripped and before the cut.
+    const details =
+      reading === undefined || reading.ok
+        ? config.parseError(response.status, reading?.value ?? null)
+        : reading.problem === 'too-deep'
+          ? { message: `unreadable error reply (${reading.message})` }
+          : {
+              message: `non-JSON reply: ${excerptText(this.redact(response.body).replace(/<[^>]*>/g, ' '), this.#apiKey)}`,
+            };
+    const redirect = response.status >= 300 && response.status < 400 ? ' (redirects are not followed)' : '';
+    const requestId = response.headers.get('x-request-id') ?? undefined;
+    const retryAfterMs = parseRetryAfter(
+      response.headers.get('retry-after'),
+      config.clock.now(),
+      config.retry.maxRetryAfterMs,
+    );
+    return KlingApiError.from(
+      this.redact(`${this.#gateway}: HTTP ${response.status}: ${details.message}${redirect}`),
+      {
+        gateway: this.#gateway,
+        status: response.status,
+        ...(details.code === undefined ? {} : { code: details.code }),
+        ...(details.type === undefined ? {} : { type: details.type }),
+        ...(requestId === undefined ? {} : { requestId }),
+        ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+      },
+    );
+  }
+}
+
+/** Records the classifier's `taskState` on the error a request throws (the one place it is written). */
+function settle(error: unknown, taskState: TaskState): unknown {
+  if (KlingError.is(error)) Object.defineProperty(error, 'taskState', { value: taskState, enumerable: true });
+  return error;
+}
+
+function describeFailure(uncertain: unknown, last: unknown): string {
+  const text = (e: unknown) => (e instanceof Error ? e.message : String(e));
+  const later = last === uncertain ? '' : `; a later attempt ended with: ${text(last)}`;
+  return `the submit failed after the request may have reached the gateway (${text(uncertain)}${later})`;
+}
