@@ -1,6 +1,6 @@
 /**
  * 2. Polling efficiency: a pure simulation, on simulated time, of the shipped poll policy
- * (`nextPollDelay`, src/client/poll.ts, as `client.wait()` uses it) against fixed 2 s and 5 s pollers.
+ * (`nextPollDelay`, src/client/poll-delay.ts, as `client.wait()` uses it) against fixed 2 s and 5 s pollers.
  *
  * THE MODEL (what each gateway does, from what the vendors publish; seeded, so every run repeats):
  * - API in One: the render takes T ~ uniform 60–180 s ("Speed 60–180 seconds", its model page). Its

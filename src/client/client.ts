@@ -191,7 +191,7 @@ export class KlingClient {
     const key = idempotencyKey === undefined ? {} : { idempotencyKey };
     const wire = this.#adapter.toWire(ready, { paths: this.#paths, ...key });
     await options.onBeforeSend?.({ gateway: this.gateway, request: ready, estimate, ...key });
-    // The exchange judges the outcome (DESIGN.md §5.3): every error out of it carries `taskState`.
+    // The exchange judges the outcome: every error out of it carries `taskState`.
     const { id } = await this.#createPaths.send(wire.path, (path) =>
       this.#http.send(
         {

@@ -16,6 +16,7 @@ import {
 } from '../errors.js';
 import type { SucceededTask } from '../gateways/index.js';
 import { BlockedAddressError, hostKind, type LookupAll, systemLookup } from '../http/address.js';
+import { excerptText } from '../http/redact.js';
 import type { Transport } from '../http/transport.js';
 
 export interface DownloadOptions {
@@ -249,8 +250,7 @@ function refusedHost(blocked: BlockedAddressError, index: number): KlingValidati
 }
 
 function excerpt(value: unknown): string {
-  const text = String(value);
-  return JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}…` : text);
+  return JSON.stringify(excerptText(String(value), undefined));
 }
 
 /** An existing directory at `path` would only fail at the rename, after the whole download. */

@@ -84,7 +84,7 @@ export async function prepareFile(
 }
 
 /** What is wrong with `bytes` as an image for the gateway (size, type by magic bytes, pixels), if anything. */
-export function imageProblem(bytes: Uint8Array, target: ImageTarget): string | undefined {
+function imageProblem(bytes: Uint8Array, target: ImageTarget): string | undefined {
   const { rules } = target;
   const vendor = GATEWAYS[target.gateway].vendor;
   const maxBytes = Math.min(rules.maxBytes, MAX_UPLOAD_BYTES);

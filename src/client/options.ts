@@ -51,7 +51,7 @@ export function unknownKeys(given: object, known: readonly string[], path: Path 
 }
 
 /** "unknown option; did you mean 'timeoutMs'?", or the known names when none is close. */
-export function unknownOptionMessage(key: string, known: readonly string[]): string {
+function unknownOptionMessage(key: string, known: readonly string[]): string {
   const guess = didYouMean(key, known);
   return guess === undefined
     ? `unknown option (the options are ${known.join(', ')})`
@@ -122,7 +122,7 @@ class Issues {
  * breaks or control characters, no leading or trailing space (which HTTP would strip). The message
  * never quotes the value (it may be a secret), only the position.
  */
-export function headerValueProblem(value: string): string | undefined {
+function headerValueProblem(value: string): string | undefined {
   for (let i = 0; i < value.length; i++) {
     const code = value.charCodeAt(i);
     if (code >= 0x20 && code <= 0x7e) continue;
@@ -208,7 +208,7 @@ export interface ResolvedClientOptions {
   pricing: PricingOptions;
 }
 
-export const CLIENT_DEFAULTS = {
+const CLIENT_DEFAULTS = {
   timeoutMs: 60_000,
   maxRetries: DEFAULT_RETRY_POLICY.maxRetries,
   maxConcurrency: 16,

@@ -14,6 +14,7 @@ import {
   KlingWebhookError,
 } from '../errors.js';
 import { ADAPTERS, type HeaderLookup, type Task, type TaskStatus } from '../gateways/index.js';
+import { systemClock } from '../http/clock.js';
 import { MAX_JSON_DEPTH, nestsDeeperThan } from '../http/json.js';
 import type { SavedHandle } from './handle.js';
 
@@ -58,7 +59,8 @@ const MAX_WEBHOOK_BYTES = 1024 * 1024;
  * throws `KlingUnsupportedError`.
  */
 export function parseWebhook(input: ParseWebhookInput): ParsedWebhook {
-  return readWebhook(input, Date.now());
+  // No client here, so no injected clock: the system's (a client's confirmWebhook passes its own).
+  return readWebhook(input, systemClock.now());
 }
 
 /** `parseWebhook` at a given time (the client passes its own clock's). */
@@ -134,7 +136,7 @@ export function readWebhook(input: ParseWebhookInput, now: number): ParsedWebhoo
 }
 
 /** The task id `expected` names; a malformed one, or a handle of another gateway, is a validation error. */
-export function expectedTaskId(expected: unknown, gateway: GatewayId): string {
+function expectedTaskId(expected: unknown, gateway: GatewayId): string {
   const fail = (path: string[], message: string): never => {
     throw new KlingValidationError([{ path: ['expected', ...path], message }]);
   };

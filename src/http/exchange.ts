@@ -244,6 +244,8 @@ export class Exchange {
   ): Promise<HttpResponse> {
     const config = this.#config;
     const limit = request.timeoutMs ?? config.timeoutMs;
+    // Real time, not the injected clock: it is measured against the transport's and the limiter's
+    // deadlines, which are real timers on the network.
     const queuedAt = this.#limiter.full ? performance.now() : undefined;
     return this.#limiter.run(
       async () => {

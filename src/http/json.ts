@@ -11,7 +11,7 @@
  */
 import type { GatewayId } from '../catalog/index.js';
 import { KlingResponseError } from '../errors.js';
-import { excerptText, isRedactable, redactEdges, redactText, redactValue } from './redact.js';
+import { EXCERPT_LENGTH, excerptText, isRedactable, redactEdges, redactText, redactValue } from './redact.js';
 
 /** Deeper than this, a reply is refused. The deepest documented gateway reply is 5 levels. */
 export const MAX_JSON_DEPTH = 64;
@@ -117,7 +117,7 @@ export function parseJsonReply(gateway: GatewayId, text: string, secret?: string
  * A short JSON excerpt of a parsed value (for an error), built only as far as `max` characters and
  * `MAX_JSON_DEPTH` levels: never a `RangeError`, never a 4 MB string to keep 200 characters of.
  */
-export function jsonExcerpt(value: unknown, max = 200, secret?: string): string {
+export function jsonExcerpt(value: unknown, max = EXCERPT_LENGTH, secret?: string): string {
   const parts: string[] = [];
   let length = 0;
   const push = (text: string): boolean => {

@@ -15,7 +15,7 @@ const MIN_SECRET_LENGTH = 4;
 /** A piece of the key this long at the edge of a cut text counts as the key. */
 const MIN_EDGE_LENGTH = 6;
 /** Structured values are walked this deep at most; a deeper subtree is replaced, never walked. */
-export const MAX_REDACT_DEPTH = 100;
+const MAX_REDACT_DEPTH = 100;
 export const REDACTED_TOO_DEEP = '[nested too deeply]';
 
 /** Whether `secret` is long enough to be redacted at all. */
@@ -51,11 +51,14 @@ export function redactEdges(text: string, secret: string | undefined): string {
   return out;
 }
 
+/** The one length of an excerpt in an error, in characters (a reply's text or JSON, a value shown back). */
+export const EXCERPT_LENGTH = 200;
+
 /**
  * A short excerpt of `text` for an error: whitespace folded, the key redacted BEFORE the cut, then
  * cut to `max` characters (with `…`), then the cut edges guarded against a piece of the key.
  */
-export function excerptText(text: string, secret: string | undefined, max = 120): string {
+export function excerptText(text: string, secret: string | undefined, max = EXCERPT_LENGTH): string {
   const flat = redactText(text, secret).replace(/\s+/g, ' ').trim();
   const cut = flat.length > max;
   const guarded = redactEdges(cut ? flat.slice(0, max) : flat, secret);

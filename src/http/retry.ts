@@ -90,7 +90,7 @@ const NOT_SENT_CODES = new Set([
   'ERR_INVALID_HTTP_TOKEN',
 ]);
 
-export function failedBeforeSending(error: unknown): boolean {
+function failedBeforeSending(error: unknown): boolean {
   // A timeout made where the SDK knows nothing was sent (a call that left its slot queue) says so itself.
   if (KlingTimeoutError.is(error) && error.taskState === 'not-created') return true;
   return KlingConnectionError.is(error) && error.code !== undefined && NOT_SENT_CODES.has(error.code);
@@ -155,7 +155,7 @@ export interface FailureVerdict {
  * THE classifier: for every failed attempt of every request, whether to retry and what `taskState` the
  * failure leaves, from the request's kind, the gateway's capability (`dedupes`: it takes an idempotency
  * key, so a re-sent create cannot make a second task) and the attempt history (`attempts`, oldest first,
- * the failure being judged last). No gateway is named here (DESIGN.md §5.3):
+ * the failure being judged last). No gateway is named here:
  * - reads and uploads retry on network errors, timeouts, 408, 429, 5xx and garbled replies;
  * - a submit retries only where no attempt can have created a task, or where the gateway dedupes; once
  *   any attempt may have reached the gateway, the outcome is 'may-exist' whatever later attempts answered.

@@ -12,6 +12,7 @@ import {
   parseJsonReply,
   readJson,
 } from '../../src/http/json.js';
+import { EXCERPT_LENGTH, excerptText } from '../../src/http/redact.js';
 
 const KEY = 'sk-live-SECRET-7f3a9c2e41d8';
 const MILLION = 1_000_000;
@@ -77,7 +78,7 @@ describe('parseJsonReply', () => {
     }
     expect(KlingResponseError.is(error), String(error)).toBe(true);
     expect((error as Error).message).toBe(`evolink: the reply nests deeper than ${MAX_JSON_DEPTH} levels`);
-    expect((error as KlingResponseError).excerpt?.length).toBeLessThanOrEqual(121);
+    expect((error as KlingResponseError).excerpt?.length).toBeLessThanOrEqual(EXCERPT_LENGTH + 1);
   });
 
   it('not JSON → KlingResponseError with a short excerpt', () => {
@@ -156,5 +157,14 @@ describe('jsonExcerpt', () => {
     }));
     expect(jsonExcerpt(big, 200)).toHaveLength(201);
     expect(reads).toBeLessThan(10);
+  });
+});
+
+describe('one excerpt length across the SDK', () => {
+  it('a reply shown as text and a value shown as JSON are cut at the same length', () => {
+    const long = 'y'.repeat(5_000);
+    expect(excerptText(long, undefined)).toHaveLength(EXCERPT_LENGTH + 1);
+    expect(jsonExcerpt(long)).toHaveLength(EXCERPT_LENGTH + 1);
+    expect(jsonExcerpt({ s: long })).toHaveLength(EXCERPT_LENGTH + 1);
   });
 });
