@@ -15,11 +15,19 @@ const repo = resolve(import.meta.dirname, '..');
 const started = performance.now();
 const log = (line) => console.log(`check:pack: ${line}`);
 const pkg = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8'));
-for (const file of ['dist/index.js', 'dist/index.cjs', 'dist/pricing.cjs', 'dist/testing.js']) {
+for (const file of [
+  'dist/index.js',
+  'dist/index.cjs',
+  'dist/pricing.cjs',
+  'dist/testing.js',
+  'dist/ai.cjs',
+]) {
   if (!existsSync(join(repo, file))) throw new Error(`${file} is missing: run \`npm run build\` first`);
 }
 // The msw the repo is tested with, so the project sees the peer version we support.
 const mswVersion = JSON.parse(readFileSync(join(repo, 'node_modules/msw/package.json'), 'utf8')).version;
+// Likewise the `ai` (an optional peer of kling-sdk/ai).
+const aiVersion = JSON.parse(readFileSync(join(repo, 'node_modules/ai/package.json'), 'utf8')).version;
 
 const dir = mkdtempSync(join(tmpdir(), 'kling-pack-'));
 const npmEnv = { ...process.env, npm_config_audit: 'false', npm_config_fund: 'false' };
@@ -60,7 +68,11 @@ const pricing = require('kling-sdk/pricing');
 assert.equal(sdk.estimateCost('evolink', { prompt: 'x', duration: 7, sound: true }).usd, 0.7875);
 assert.equal(pricing.quote({ prompt: 'x' })[0].gateway, 'evolink');
 assert.throws(() => require('kling-sdk/testing'), /msw/, 'the testing entry names its missing peer');
+assert.throws(() => require.resolve('ai'), /Cannot find module/, 'ai is not installed');
+const { createKling } = require('kling-sdk/ai');
+assert.equal(createKling({ gateway: 'evolink', apiKey: 'k' }).video().specificationVersion, 'v3');
 console.log('ok - without msw: require("kling-sdk") and "kling-sdk/pricing" work; "kling-sdk/testing" asks for msw');
+console.log('ok - without ai: require("kling-sdk/ai") works');
 `,
   );
   process.stdout.write(node('no-msw.cjs'));
@@ -88,6 +100,7 @@ console.log('ok - without msw: import("kling-sdk") works');
     '--prefer-offline',
     '--ignore-scripts',
     `msw@${mswVersion}`,
+    `ai@${aiVersion}`,
   ]);
   const body = (how) => `
 const request = { prompt: 'pack check', mode: 'pro', duration: 8, sound: true };
@@ -108,10 +121,18 @@ try {
     .submit(request)
     .catch((error) => error);
   assert.ok(sdk.KlingAuthError.is(bad) && bad.taskState === 'not-created', '${how}: typed errors');
+  // kling-sdk/ai through the AI SDK (its default download refuses the simulator's loopback host).
+  const result = await ai.experimental_generateVideo({
+    model: kai.createKling({ gateway: 'evolink', apiKey: 'pack-check', baseUrl: sim.url, clock: sim.clientClock }).video(),
+    prompt: 'pack check',
+    download: async ({ url }) => ({ data: new Uint8Array(await (await fetch(url)).arrayBuffer()), mediaType: 'video/mp4' }),
+  });
+  assert.equal(result.providerMetadata.kling.gateway, 'evolink', '${how}: kling-sdk/ai with ai');
+  assert.ok(result.video.uint8Array.length > 0 && sim.stats.created.evolink === 2, '${how}: one more task, downloaded');
 } finally {
   await sim.close();
 }
-console.log('ok - ${how}: estimateCost, kling-sdk/pricing, and a real submit to the simulator from kling-sdk/testing');
+console.log('ok - ${how}: estimateCost, kling-sdk/pricing, a real submit to the simulator from kling-sdk/testing, and experimental_generateVideo with kling-sdk/ai');
 `;
   writeFileSync(
     join(dir, 'use.cjs'),
@@ -119,6 +140,8 @@ console.log('ok - ${how}: estimateCost, kling-sdk/pricing, and a real submit to 
 const sdk = require('kling-sdk');
 const pricing = require('kling-sdk/pricing');
 const testing = require('kling-sdk/testing');
+const kai = require('kling-sdk/ai');
+const ai = require('ai');
 (async () => {${body('CommonJS')}})().catch((error) => { console.error(error); process.exit(1); });
 `,
   );
@@ -128,6 +151,8 @@ const testing = require('kling-sdk/testing');
 import * as sdk from 'kling-sdk';
 import * as pricing from 'kling-sdk/pricing';
 import * as testing from 'kling-sdk/testing';
+import * as kai from 'kling-sdk/ai';
+import * as ai from 'ai';
 ${body('ESM')}`,
   );
   process.stdout.write(node('use.cjs'));
@@ -144,7 +169,8 @@ const submitted: Promise<TaskHandle> = client.submit(request, { onBeforeSend: (r
 // @ts-expect-error: not a gateway
 new KlingClient({ gateway: 'nope' });
 const sim: Promise<RunningSimulator> = startGatewaySimulator({ hold: true });
-void [total, handle, submitted, sim, KlingSubmitUncertainError.is(null)];
+const model: KlingVideoModel = createKling(client).video();
+void [total, handle, submitted, sim, KlingSubmitUncertainError.is(null), model];
 `;
   const names =
     'KlingClient, KlingSubmitUncertainError, type SavedHandle, type SubmitRecord, type TaskHandle, type VideoRequest';
@@ -153,6 +179,7 @@ void [total, handle, submitted, sim, KlingSubmitUncertainError.is(null)];
     `import { ${names} } from 'kling-sdk';
 import { type CostEstimate, estimateCost } from 'kling-sdk/pricing';
 import { type RunningSimulator, startGatewaySimulator } from 'kling-sdk/testing';
+import { createKling, type KlingVideoModel } from 'kling-sdk/ai';
 ${ts}`,
   );
   writeFileSync(join(dir, 'consumer.mts'), readFileSync(join(dir, 'consumer.cts'), 'utf8'));
@@ -174,7 +201,7 @@ ${ts}`,
   const tsc = join(repo, 'node_modules/typescript/bin/tsc');
   run(process.execPath, [tsc, '-p', dir]);
   console.log(
-    'ok - TypeScript (node16): kling-sdk, kling-sdk/pricing and kling-sdk/testing type-check as .cts and .mts',
+    'ok - TypeScript (node16): kling-sdk, kling-sdk/pricing, kling-sdk/testing and kling-sdk/ai type-check as .cts and .mts',
   );
 
   // 6. The legacy `moduleResolution: node` (node10), still the setting of many CommonJS projects: it
@@ -212,6 +239,7 @@ ${ts}`,
     ['kling-sdk', 'dist/index.d.cts'],
     ['kling-sdk/pricing', 'dist/pricing.d.cts'],
     ['kling-sdk/testing', 'dist/testing.d.cts'],
+    ['kling-sdk/ai', 'dist/ai.d.cts'],
   ]) {
     const resolved = trace.match(
       new RegExp(`Module name '${specifier}' was successfully resolved to '([^']+)'`),
@@ -222,7 +250,7 @@ ${ts}`,
     );
   }
   console.log(
-    'ok - TypeScript (moduleResolution node): kling-sdk, kling-sdk/pricing and kling-sdk/testing resolve to their types and type-check',
+    'ok - TypeScript (moduleResolution node): kling-sdk, kling-sdk/pricing, kling-sdk/testing and kling-sdk/ai resolve to their types and type-check',
   );
 
   log(`passed in ${((performance.now() - started) / 1000).toFixed(1)} s (${dir})`);

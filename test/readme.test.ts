@@ -184,6 +184,13 @@ describe('README examples (examples/readme/)', () => {
         remote: false,
         check: (out) => expect(out).toContain("message: 'must be at most 15 seconds'"),
       },
+      '10-ai-sdk.ts': {
+        remote: false,
+        check: (out, dir) => {
+          expect(out).toContain('evolink 1080p+on 1.2');
+          expect(file(dir, 'paper-boat.mp4')).toBeGreaterThan(0);
+        },
+      },
     };
 
     it('every example has a case', () => {
