@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { inspect } from 'node:util';
 import { CAPABILITIES, GATEWAYS, type GatewayId, type VideoRequest } from '../catalog/index.js';
-import { KlingResponseError, KlingUnsupportedError, KlingValidationError } from '../errors.js';
+import { KlingApiError, KlingResponseError, KlingUnsupportedError, KlingValidationError } from '../errors.js';
 import {
   ADAPTERS,
   type GatewayAdapter,
@@ -45,8 +45,8 @@ const USER_AGENT = 'kling-sdk/0.1.0';
  * gateway (so a routed submit parses once). Registered symbols: a client from another copy of the
  * package (ESM and CommonJS) answers them too. Not public API.
  */
-export const ESTIMATE_RESOLVED: unique symbol = Symbol.for('kling-sdk.client.estimateResolved') as never;
-export const SUBMIT_RESOLVED: unique symbol = Symbol.for('kling-sdk.client.submitResolved') as never;
+export const ESTIMATE_RESOLVED: unique symbol = Symbol.for('kling-sdk.client.estimateResolved');
+export const SUBMIT_RESOLVED: unique symbol = Symbol.for('kling-sdk.client.submitResolved');
 
 /**
  * A client for one gateway: prices a request (`estimate`), submits it (`submit`, a paid write that is
@@ -256,7 +256,43 @@ export class KlingClient {
         status: task.vendorStatus === undefined ? undefined : this.#http.redact(task.vendorStatus),
       });
     }
-    return task;
+    return this.#adapter.needsResult?.(task) === true ? this.#readResult(id, task, options) : task;
+  }
+
+  /**
+   * The second read of a task whose status says finished but carries no result (fal): the result, or,
+   * for an error reply that the adapter reads as the task's failure, the failed task.
+   */
+  async #readResult(id: string, statusTask: Task, options: GetTaskOptions): Promise<Task> {
+    const adapter = this.#adapter;
+    const { resultRequest, parseResult } = adapter;
+    if (resultRequest === undefined || parseResult === undefined) {
+      throw new KlingResponseError(this.gateway, `${this.gateway}: the task finished but has no result read`);
+    }
+    const wire = resultRequest.call(adapter, id, { paths: this.#paths });
+    try {
+      return await this.#http.send(
+        {
+          kind: 'read',
+          ...wire,
+          signal: options.signal,
+          timeoutMs: options.timeoutMs,
+          maxRetries: options.maxRetries,
+        },
+        (reply) => {
+          const now = this.#clock.now();
+          const context: ParseContext =
+            this.#statusMap === undefined
+              ? { now, taskId: id }
+              : { now, taskId: id, statusMap: this.#statusMap };
+          return parseResult.call(adapter, reply, statusTask, context);
+        },
+      );
+    } catch (error) {
+      const failed = KlingApiError.is(error) ? adapter.resultFailure?.(error, statusTask) : undefined;
+      if (failed === undefined) throw error;
+      return failed;
+    }
   }
 
   /**
