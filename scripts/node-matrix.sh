@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # npm run test:node-matrix [-- 22 24 ...]: the test suite (vitest, then the smoke test of the built
-# package) on other Node.js majors. Each Node comes from the npm registry's `node` package, installed
-# into a temporary prefix: it is not a dependency of the project, so npm scripts keep the machine's
-# Node (the floor, 20.19). Run `npm run build` first (npm test does).
+# package, then kling-sdk/ai with ai@7: scripts/ai7-check.mjs) on other Node.js majors. Each Node
+# comes from the npm registry's `node` package, installed into a temporary prefix: it is not a
+# dependency of the project, so npm scripts keep the machine's Node (the floor, 20.19).
+# Run `npm run build` first (npm test does).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo="$PWD"
@@ -41,5 +42,7 @@ for major in "${majors[@]}"; do
   PATH="$bin:$PATH" "$bin/node" "$repo/node_modules/vitest/vitest.mjs" run
   echo "== node-matrix: Node ${version}: smoke test of dist/"
   PATH="$bin:$PATH" "$bin/node" "$repo/scripts/smoke.mjs"
+  echo "== node-matrix: Node ${version}: kling-sdk/ai with ai@7 (skipped below Node 22)"
+  PATH="$bin:$PATH" "$bin/node" "$repo/scripts/ai7-check.mjs"
   echo "== node-matrix: Node ${version}: passed"
 done
