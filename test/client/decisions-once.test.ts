@@ -8,6 +8,8 @@ import { type GatewayId, KlingClient, KlingRouter, type VideoRequest } from '../
 import { INVALID_API_KEY, type RunningSimulator, startGatewaySimulator } from '../../src/testing/index.js';
 
 const parses = vi.hoisted(() => ({ count: 0 }));
+/** Support checks: the router's per gateway (checkServable), a client's own (validateForGateway). */
+const checks = vi.hoisted(() => ({ servable: 0, forGateway: 0 }));
 
 vi.mock('../../src/request/schema.js', async (importOriginal) => {
   const actual = await importOriginal<typeof import('../../src/request/schema.js')>();
@@ -16,6 +18,21 @@ vi.mock('../../src/request/schema.js', async (importOriginal) => {
     parseVideoRequest: (input: unknown) => {
       parses.count++;
       return actual.parseVideoRequest(input);
+    },
+  };
+});
+
+vi.mock('../../src/request/index.js', async (importOriginal) => {
+  const actual = await importOriginal<typeof import('../../src/request/index.js')>();
+  return {
+    ...actual,
+    checkServable: (...args: Parameters<typeof actual.checkServable>) => {
+      checks.servable++;
+      return actual.checkServable(...args);
+    },
+    validateForGateway: (...args: Parameters<typeof actual.validateForGateway>) => {
+      checks.forGateway++;
+      return actual.validateForGateway(...args);
     },
   };
 });
@@ -64,9 +81,13 @@ describe('decisions made once', () => {
   it('a routed submit over four clients parses the request exactly once', async () => {
     const router = new KlingRouter({ clients: FOUR.map((g) => client(g)) });
     parses.count = 0;
+    checks.servable = 0;
+    checks.forGateway = 0;
     const handle = await router.submit(request);
     expect(handle.id).not.toBe('');
     expect(parses.count).toBe(1);
+    // Support checked once per gateway, by the router; the client that submits does not check again.
+    expect(checks).toEqual({ servable: 4, forGateway: 0 });
   });
 
   it('a routed submit that fails over still parses once', async () => {
@@ -86,8 +107,10 @@ describe('decisions made once', () => {
     evolink.estimate(request);
     expect(parses.count).toBe(1);
     parses.count = 0;
+    checks.forGateway = 0;
     await evolink.submit(request);
     expect(parses.count).toBe(1);
+    expect(checks.forGateway).toBe(1);
   });
 
   it("a client's pricing options are checked at construction only", async () => {
