@@ -23,7 +23,14 @@ import { type DownloadOptions, type DownloadResult, downloadVideo, isLoopbackOri
 import { SignalFanout } from './fanout.js';
 import { makeHandle, parseSavedHandle, type SavedHandle, type TaskHandle, taskIdOf } from './handle.js';
 import type { UploadOptions, UploadResult } from './local-images.js';
-import { validateClientOptions } from './options.js';
+import {
+  NO_OPTIONS,
+  splitGenerateOptions,
+  validateClientOptions,
+  validateGetTaskOptions,
+  validateSubmitOptions,
+  validateWaitOptions,
+} from './options.js';
 import type {
   Balance,
   ConfirmWebhookInput,
@@ -162,8 +169,10 @@ export class KlingClient {
    * Sends the paid create request once (retrying only where that cannot create a second task) and
    * returns a handle to save. Every error it throws carries `taskState`.
    */
-  async submit(request: VideoRequest, options: SubmitOptions = {}): Promise<TaskHandle> {
-    return this.#http.scrubbing(() => this.#submit(validateForGateway(this.gateway, request), options));
+  async submit(request: VideoRequest, options: SubmitOptions = NO_OPTIONS): Promise<TaskHandle> {
+    return this.#http.scrubbing(() =>
+      this.#submit(validateForGateway(this.gateway, request), validateSubmitOptions(options)),
+    );
   }
 
   /** `submit` for a request already validated and checked for this gateway (the router's). */
@@ -218,8 +227,8 @@ export class KlingClient {
   }
 
   /** One status read (with read retries). */
-  async getTask(idOrHandle: string | SavedHandle, options: GetTaskOptions = {}): Promise<Task> {
-    return this.#http.scrubbing(() => this.#getTask(idOrHandle, options));
+  async getTask(idOrHandle: string | SavedHandle, options: GetTaskOptions = NO_OPTIONS): Promise<Task> {
+    return this.#http.scrubbing(() => this.#getTask(idOrHandle, validateGetTaskOptions(options)));
   }
 
   async #getTask(idOrHandle: string | SavedHandle, options: GetTaskOptions): Promise<Task> {
@@ -264,21 +273,19 @@ export class KlingClient {
    * wait (the task is still rendering, and already paid for); a failed task throws
    * `KlingTaskFailedError`, the deadline `KlingTimeoutError` with the last task seen.
    */
-  async wait(idOrHandle: string | SavedHandle, options: WaitOptions = {}): Promise<SucceededTask> {
-    return this.#http.scrubbing(() =>
-      waitForTask(this.#wait, taskIdOf(idOrHandle, this.gateway), idOrHandle, options),
+  async wait(idOrHandle: string | SavedHandle, options: WaitOptions = NO_OPTIONS): Promise<SucceededTask> {
+    return this.#http.scrubbing(async () =>
+      waitForTask(this.#wait, taskIdOf(idOrHandle, this.gateway), idOrHandle, validateWaitOptions(options)),
     );
   }
 
   /** Submit, then wait. `onSubmitted` runs in between, so the handle can be saved first. */
-  async generate(request: VideoRequest, options: GenerateOptions = {}): Promise<SucceededTask> {
-    const handle = await this.submit(request, options);
-    await options.onSubmitted?.(handle);
-    return this.wait(handle, {
-      ...(options.signal === undefined ? {} : { signal: options.signal }),
-      ...(options.waitTimeoutMs === undefined ? {} : { timeoutMs: options.waitTimeoutMs }),
-      ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
-    });
+  async generate(request: VideoRequest, options: GenerateOptions = NO_OPTIONS): Promise<SucceededTask> {
+    // Checked as a whole first (every problem listed), then split: the submit never sees wait options.
+    const { submit, wait, onSubmitted } = splitGenerateOptions(options);
+    const handle = await this.submit(request, submit);
+    await onSubmitted?.(handle);
+    return this.wait(handle, wait);
   }
 
   /** Re-attaches to a saved handle (from `JSON.stringify(handle)`) without submitting anything. */
