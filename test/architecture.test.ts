@@ -167,7 +167,8 @@ describe('every registered gateway is known to the whole house', () => {
       for (const url of [info.baseUrl, info.docs]) expect(new URL(url).protocol).toBe('https:');
       // An origin: the adapter owns the paths under it.
       expect(new URL(info.baseUrl).origin).toBe(info.baseUrl);
-      expect(info.apiKeyEnv).toMatch(/^[A-Z][A-Z0-9_]*_API_KEY$/);
+      // `<ID>_API_KEY`, or the variable the vendor's own clients read (fal: FAL_KEY).
+      expect(info.apiKeyEnv).toMatch(/^[A-Z][A-Z0-9_]*_(?:API_)?KEY$/);
       const others = GATEWAY_IDS.filter((other) => other !== id).map(
         (o) => GATEWAY_CATALOGS[o].info.apiKeyEnv,
       );

@@ -21,6 +21,7 @@ const auth: Record<GatewayId, Record<string, string>> = {
   apiframe: { 'x-api-key': 'k' },
   evolink: { authorization: 'Bearer k' },
   modellix: { authorization: 'Bearer k' },
+  fal: { authorization: 'Key k' },
 };
 const context = { now: Date.parse('2026-11-22T12:00:00Z') };
 
@@ -29,20 +30,21 @@ describe.each(GATEWAY_IDS.map((g) => [g]))('%s fixtures', (gateway) => {
 
   it('every fixture names its source and evidence, and has a known kind', () => {
     const all = readdirSync(resolve(__dirname, 'fixtures', gateway)).filter((f) => f.endsWith('.jsonc'));
-    const known = /^(create-request|create-response|status|error|webhook|balance|upload)-?/;
+    const known = /^(create-request|create-response|status|error|webhook|balance|upload|result|cancel)-?/;
     expect(all.length).toBeGreaterThan(3);
     for (const file of all) expect(file).toMatch(known);
     for (const f of fixtures(gateway, ''))
-      expect([f.source.length > 0, /^(DOC|SPEC|VENDOR-CODE|INFERRED)\b/.test(f.evidence)]).toEqual([
-        true,
-        true,
-      ]);
+      expect([f.source.length > 0, /^(DOC|DOCUMENTED|SPEC|VENDOR-CODE|INFERRED)\b/.test(f.evidence)]).toEqual(
+        [true, true],
+      );
   });
 
   it.each(fixtures(gateway, 'create-request').map((f) => [f.name, f]))(
     'the simulator accepts the documented request %s',
     async (_, f) => {
-      const path = adapter.paths.create;
+      // A gateway with one create path per endpoint (fal) names it in the fixture (`// endpoint:`).
+      const endpoint = f.meta.endpoint;
+      const path = endpoint === undefined ? adapter.paths.create : `/${endpoint}`;
       const response = await fetch(`${sim.url}${path}`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...auth[gateway] },
@@ -69,6 +71,16 @@ describe.each(GATEWAY_IDS.map((g) => [g]))('%s fixtures', (gateway) => {
     }
   });
 
+  // A result read apart from the status (fal): a 2xx is the finished task, an error the failure or the read's.
+  it.each(fixtures(gateway, 'result').map((f) => [f.name, f]))('parseResult reads %s', (_, f) => {
+    const statusTask = { id: 't', gateway, status: 'running', raw: null } as const;
+    if (f.http < 300) {
+      expect(adapter.parseResult?.(f.body, statusTask, context)).toMatchObject({ status: 'succeeded' });
+    } else {
+      expect(adapter.parseError(f.http, f.body).message).not.toMatch(/^HTTP \d+ from/);
+    }
+  });
+
   it.each(fixtures(gateway, 'balance').map((f) => [f.name, f]))('parseBalance reads %s', (_, f) => {
     expect(adapter.parseBalance?.(f.body).amount).toBeTypeOf('number');
   });
@@ -77,7 +89,9 @@ describe.each(GATEWAY_IDS.map((g) => [g]))('%s fixtures', (gateway) => {
     expect(adapter.parseUpload?.(f.body).url).toMatch(/^https:\/\//);
   });
 
-  it.each(fixtures(gateway, 'webhook').map((f) => [f.name, f]))('parseWebhook reads %s', (_, f) => {
+  // `webhook-signature` (fal) is the signing recipe (headers and message), not a delivery body.
+  const deliveries = fixtures(gateway, 'webhook').filter((f) => !f.name.endsWith('-signature'));
+  it.each(deliveries.map((f) => [f.name, f]))('parseWebhook reads %s', (_, f) => {
     expect(adapter.parseWebhook?.(f.body, context).task.raw).toBe(f.body);
   });
 

@@ -10,5 +10,5 @@ console.log(estimateCost('evolink', request));
 
 for (const e of quote(request, { usdPerCredit: { apiframe: 0.01 } })) {
   console.log(e.gateway, e.exact ? `${e.total} ${e.unit}` : `unknown: ${e.reason}`, e.usd);
-} // cheapest first in USD: apiframe 56 credits ($0.56), evolink $1.2, modellix $1.52, apiinone 640 credits (~$6.4)
+} // cheapest first in USD: apiframe 56 credits ($0.56), evolink $1.2, fal $1.344, modellix $1.52, apiinone 640 credits (~$6.4)
 // #endregion readme

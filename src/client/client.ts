@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { inspect } from 'node:util';
 import { CAPABILITIES, GATEWAYS, type GatewayId, type VideoRequest } from '../catalog/index.js';
-import { KlingResponseError, KlingUnsupportedError, KlingValidationError } from '../errors.js';
+import { KlingApiError, KlingResponseError, KlingUnsupportedError, KlingValidationError } from '../errors.js';
 import {
   ADAPTERS,
   type GatewayAdapter,
@@ -265,7 +265,43 @@ export class KlingClient {
         status: task.vendorStatus === undefined ? undefined : this.#http.redact(task.vendorStatus),
       });
     }
-    return task;
+    return this.#adapter.needsResult?.(task) === true ? this.#readResult(id, task, options) : task;
+  }
+
+  /**
+   * The second read of a task whose status says finished but carries no result (fal): the result, or,
+   * for an error reply that the adapter reads as the task's failure, the failed task.
+   */
+  async #readResult(id: string, statusTask: Task, options: GetTaskOptions): Promise<Task> {
+    const adapter = this.#adapter;
+    const { resultRequest, parseResult } = adapter;
+    if (resultRequest === undefined || parseResult === undefined) {
+      throw new KlingResponseError(this.gateway, `${this.gateway}: the task finished but has no result read`);
+    }
+    const wire = resultRequest.call(adapter, id, { paths: this.#paths });
+    try {
+      return await this.#http.send(
+        {
+          kind: 'read',
+          ...wire,
+          signal: options.signal,
+          timeoutMs: options.timeoutMs,
+          maxRetries: options.maxRetries,
+        },
+        (reply) => {
+          const now = this.#clock.now();
+          const context: ParseContext =
+            this.#statusMap === undefined
+              ? { now, taskId: id }
+              : { now, taskId: id, statusMap: this.#statusMap };
+          return parseResult.call(adapter, reply, statusTask, context);
+        },
+      );
+    } catch (error) {
+      const failed = KlingApiError.is(error) ? adapter.resultFailure?.(error, statusTask) : undefined;
+      if (failed === undefined) throw error;
+      return failed;
+    }
   }
 
   /**

@@ -6,6 +6,7 @@ import { apiframe } from './apiframe/adapter.js';
 import { apiinone } from './apiinone/adapter.js';
 import type { GatewayId } from './catalog.js';
 import { evolink } from './evolink/adapter.js';
+import { fal } from './fal/adapter.js';
 import { modellix } from './modellix/adapter.js';
 import type { GatewayAdapter } from './types.js';
 
@@ -14,4 +15,5 @@ export const ADAPTERS: Readonly<Record<GatewayId, GatewayAdapter>> = {
   apiframe,
   evolink,
   modellix,
+  fal,
 };

@@ -18,10 +18,11 @@ import type { Mode, VideoRequest } from '../catalog/video-request.js';
 import { catalog as apiframe } from './apiframe/catalog.js';
 import { catalog as apiinone } from './apiinone/catalog.js';
 import { catalog as evolink } from './evolink/catalog.js';
+import { catalog as fal } from './fal/catalog.js';
 import { catalog as modellix } from './modellix/catalog.js';
 
 /** The registered gateways, in the stable order used wherever no price decides (quote, tables, docs). */
-export const GATEWAY_IDS = ['apiinone', 'apiframe', 'evolink', 'modellix'] as const;
+export const GATEWAY_IDS = ['apiinone', 'apiframe', 'evolink', 'modellix', 'fal'] as const;
 
 export type GatewayId = (typeof GATEWAY_IDS)[number];
 
@@ -31,6 +32,7 @@ export const GATEWAY_CATALOGS: Readonly<Record<GatewayId, GatewayCatalog>> = {
   apiframe,
   evolink,
   modellix,
+  fal,
 };
 
 export function isGatewayId(value: unknown): value is GatewayId {

@@ -125,4 +125,28 @@ export interface GatewayAdapter {
   verifyWebhook?(rawBody: Uint8Array, header: HeaderLookup, apiKey: string): void;
   /** Reads a callback body (already JSON-parsed) as a task; throws `KlingResponseError` when it is not one. */
   parseWebhook?(body: unknown, context: ParseContext): WebhookReply;
+
+  // A second read after the status (fal): the status says a task finished, the result is read apart.
+  // `getTask` sends `resultRequest` when `needsResult` says so, and returns `parseResult`'s task (or,
+  // for an error reply, `resultFailure`'s). Gateways whose status reply carries the video leave these out.
+
+  /** True when `task`, parsed from a status reply, is finished but its result is not in that reply. */
+  needsResult?(task: Task): boolean;
+  /** The request that reads a finished task's result. */
+  resultRequest?(id: string, options: { paths: GatewayPaths }): WireRequest;
+  /** Reads a 2xx result reply as the finished task; throws `KlingResponseError` when it is not one. */
+  parseResult?(body: unknown, statusTask: Task, context: ParseContext): Task;
+  /**
+   * An error reply to the result read that means the task failed (fal answers a failed render's result
+   * with the model's error), as the failed task; undefined when the error is the read's own (thrown).
+   */
+  resultFailure?(error: ResultError, statusTask: Task): Task | undefined;
+}
+
+/** What `resultFailure` sees of an error reply (a `KlingApiError`'s fields). */
+export interface ResultError {
+  status: number;
+  message: string;
+  code?: string | undefined;
+  type?: string | undefined;
 }

@@ -3,6 +3,7 @@ import { GATEWAY_IDS } from '../catalog/index.js';
 import { bodyOf, isShortCircuit, serverErrorReply, shortCircuitReply, spoil } from './faults.js';
 import { type GatewayProtocol, PROTOCOLS } from './gateways/index.js';
 import {
+  answerExtraRoute,
   createTask,
   downloadVideo,
   getTask,
@@ -127,7 +128,7 @@ function createHandlers(state: SimulatorState, protocol: GatewayProtocol): PathR
     handler: http.post(anyOrigin(path), ({ request }) =>
       serve(state, { gateway: protocol.id, op: 'create', request }, async () => {
         if (serves(name) || protocol.missingPathReply === undefined)
-          return createTask(state, protocol, request);
+          return createTask(state, protocol, request, name);
         const wire = protocol.missingPathReply(new URL(request.url).pathname);
         return { response: HttpResponse.json(wire.body, { status: wire.status }) };
       }),
@@ -172,6 +173,21 @@ function statusHandlers(state: SimulatorState, protocols: readonly GatewayProtoc
     else sharing.push(protocol);
   }
   return [...byPath].map(([path, sharing]) => ({ path, handler: statusHandler(state, path, sharing) }));
+}
+
+/** Each gateway's own routes on its tasks (`extraRoutes`: fal's result and cancel). */
+function extraHandlers(state: SimulatorState, protocols: readonly GatewayProtocol[]): PathRoute[] {
+  return protocols.flatMap((protocol) =>
+    (protocol.extraRoutes ?? []).map((route) => {
+      const method = { GET: http.get, PUT: http.put, POST: http.post, DELETE: http.delete }[route.method];
+      const handler = method(anyOrigin(route.path), ({ request, params }) =>
+        serve(state, { gateway: protocol.id, op: route.op, request }, async () =>
+          answerExtraRoute(state, protocol, route, param(params.id), request),
+        ),
+      );
+      return { path: route.path, handler };
+    }),
+  );
 }
 
 function downloadHandler(state: SimulatorState): HttpHandler {
@@ -238,6 +254,7 @@ export function buildHandlers(state: SimulatorState): HttpHandler[] {
     ...statusHandlers(state, protocols),
     ...uploadHandlers(state, protocols),
     ...balanceHandlers(state, protocols),
+    ...extraHandlers(state, protocols),
   ].sort((a, b) => b.path.length - a.path.length);
   return [...routes.map((r) => r.handler), downloadHandler(state), uploadedFileHandler(state)];
 }

@@ -1,7 +1,7 @@
 import { HttpResponse } from 'msw';
 import { Problems } from './gateways/checks.js';
 import type { GatewayError, GatewayProtocol, ReplyContext, WireReply } from './gateways/index.js';
-import type { StoredUpload } from './gateways/protocol.js';
+import type { ExtraRoute, StoredUpload } from './gateways/protocol.js';
 import type { TaskRecord } from './lifecycle.js';
 import { SAMPLE_VIDEO } from './sample-video.js';
 import { type SimulatorState, videoPath } from './state.js';
@@ -79,6 +79,7 @@ export async function createTask(
   state: SimulatorState,
   protocol: GatewayProtocol,
   request: Request,
+  createPathName?: string,
 ): Promise<Outcome> {
   const apiKey = authenticate(protocol, request);
   if (typeof apiKey !== 'string') return refuse(protocol, apiKey);
@@ -97,7 +98,7 @@ export async function createTask(
   const read = await readBody(request);
   if ('problem' in read) return reject([read.problem]);
   const problems = new Problems(state.strict, state.requireExplicitDefaults);
-  protocol.validate(read.body, problems);
+  protocol.validate(read.body, problems, createPathName);
   checkOwnUploads(state, read.body, '', problems);
   if (problems.list.length > 0) return reject(problems.list);
 
@@ -169,8 +170,31 @@ export function getTask(
   const task = state.findTask(id);
   if (task === undefined || task.gateway !== protocol.id)
     return refuse(protocol, { kind: 'not-found', id }, 'status');
-  const body = protocol.statusReply(task, state.view(task), replyContext(state, request, task));
-  return { response: reply({ status: 200, body }) };
+  const view = state.view(task);
+  const context = replyContext(state, request, task);
+  const wire = protocol.statusWireReply?.(task, view, context, request) ?? {
+    status: 200,
+    body: protocol.statusReply(task, view, context),
+  };
+  return { response: reply(wire) };
+}
+
+/** A gateway's own route on a task (fal's result and cancel): auth, then the route's reply. */
+export function answerExtraRoute(
+  state: SimulatorState,
+  protocol: GatewayProtocol,
+  route: ExtraRoute,
+  id: string,
+  request: Request,
+): Outcome {
+  const apiKey = authenticate(protocol, request);
+  if (typeof apiKey !== 'string') return refuse(protocol, apiKey, route.op);
+  const task = state.findTask(id);
+  const found =
+    task === undefined || task.gateway !== protocol.id
+      ? undefined
+      : { task, view: state.view(task), context: replyContext(state, request, task) };
+  return { response: reply(route.reply(found, state.clock())) };
 }
 
 /** Path prefix of the files the simulator's upload APIs store (an origin the simulator owns). */

@@ -97,7 +97,14 @@ export class SimulatorState {
     this.faultRandom = new SeededRandom(faultSeed(this.seed));
     this.faults = new FaultPlanner(options.faults ?? [], this.faultRandom);
     this.callbacks = new CallbackDispatcher(this, options.deliverCallbacksTo);
-    this.balances = { apiinone: 0, apiframe: 1000, evolink: 1000, modellix: 100, ...options.balances };
+    this.balances = {
+      apiinone: 0,
+      apiframe: 1000,
+      evolink: 1000,
+      modellix: 100,
+      fal: 0,
+      ...options.balances,
+    };
   }
 
   /** Where callbacks point for a task (they answer no request, so the origin is the create's). */

@@ -16,7 +16,7 @@ import {
   validateSubmitOptions,
   validateWaitOptions,
 } from '../../src/client/options.js';
-import { KlingClient, KlingRouter, KlingValidationError } from '../../src/index.js';
+import { GATEWAY_IDS, KlingClient, KlingRouter, KlingValidationError } from '../../src/index.js';
 import { scriptedFetch } from '../helpers/scripted-fetch.js';
 
 const KEY = 'sk-test-secret-123456';
@@ -182,7 +182,7 @@ describe('client options', () => {
         validationError(() => validateClientOptions({ apiKey: KEY, gateway: 'evolnk' })),
         'gateway',
       ),
-    ).toBe("must be one of apiinone, apiframe, evolink, modellix (did you mean 'evolink'?)");
+    ).toBe(`must be one of ${GATEWAY_IDS.join(', ')} (did you mean 'evolink'?)`);
     expect(
       issueAt(
         validationError(() => validateClientOptions({ apiKey: KEY })),

@@ -107,6 +107,15 @@ const scenarios: Record<GatewayId, [string, VideoRequest][]> = {
     ],
     ['intelligence multi-shot', { prompt: 'a fox story', multiShot: { type: 'intelligence' } }],
   ],
+  fal: [
+    ['text-to-video', { prompt: 'a fox in the snow', aspectRatio: '9:16' }],
+    [
+      'pro image-to-video, end frame, sound',
+      { prompt: 'day to night', startImage: img, endImage: img2, mode: 'pro', sound: true },
+    ],
+    ['4k customize multi-shot', { mode: '4k', multiShot: { type: 'customize', shots } }],
+    ['webhook', { prompt: 'a fox', callbackUrl: 'https://hooks.example.com/kling' }],
+  ],
 };
 
 describe.each(Object.entries(scenarios) as [GatewayId, [string, VideoRequest][]][])(

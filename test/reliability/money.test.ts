@@ -48,8 +48,11 @@ const REQUEST = { prompt: 'a paper boat on a rainy street' };
 
 /** Gateways that dedupe a create by its Idempotency-Key, so a retry cannot create a second task. */
 const DEDUPES: ReadonlySet<GatewayId> = new Set(['apiframe']);
-/** Statuses that prove the gateway created nothing: the only answers after which leaving it is safe. */
-const REFUSED = new Set<RequestRecord['status']>([400, 402, 429]);
+/**
+ * Statuses that prove the gateway created nothing: the only answers after which leaving it is safe. The
+ * refusal faults answer in each gateway's own shape: fal refuses a body with 422 and an empty account with 403.
+ */
+const REFUSED = new Set<RequestRecord['status']>([400, 402, 403, 422, 429]);
 
 const REFUSALS = ['http-429', 'http-402', 'http-400'] as const satisfies FaultKind[];
 const BEFORE_CREATE = [
@@ -99,6 +102,7 @@ const run: fc.Arbitrary<Run> = fc.record({
     apiframe: schedule,
     evolink: schedule,
     modellix: schedule,
+    fal: schedule,
   }),
   maxRetries: fc.integer({ min: 0, max: MAX_RETRIES }),
 });
@@ -114,7 +118,13 @@ const examples: [Run][] = [
   {
     routed: true,
     gateways: ['apiframe', 'evolink'],
-    schedules: { apiinone: none, apiframe: apiframe as FaultKind[], evolink: none, modellix: none },
+    schedules: {
+      apiinone: none,
+      apiframe: apiframe as FaultKind[],
+      evolink: none,
+      modellix: none,
+      fal: none,
+    },
     maxRetries: 2,
   },
 ]);

@@ -1,5 +1,6 @@
 import { setupServer } from 'msw/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GATEWAY_IDS } from '../../src/catalog/index.js';
 import { createGatewaySimulator, type GatewaySimulator } from '../../src/testing/index.js';
 import { create, GATEWAYS, manualClock, WIRE } from './helpers.js';
 
@@ -36,7 +37,13 @@ describe('seeded runs', () => {
     for (let i = 0; i < 10; i++) {
       for (const gateway of GATEWAYS) await create(ORIGIN[gateway] ?? '', gateway, WIRE[gateway].validBody());
     }
-    const ranges = { apiinone: [60, 180], apiframe: [135, 150], modellix: [60, 180], evolink: [84, 312] };
+    const ranges = {
+      apiinone: [60, 180],
+      apiframe: [135, 150],
+      modellix: [60, 180],
+      evolink: [84, 312],
+      fal: [90, 240],
+    };
     for (const task of simulator.tasks()) {
       const [min = 0, max = 0] = ranges[task.gateway];
       expect(task.renderMs / 1000).toBeGreaterThanOrEqual(min);
@@ -52,7 +59,8 @@ describe('seeded runs', () => {
     expect(simulator.stats).toBe(stats);
     expect(simulator.tasks()).toEqual([]);
     expect(stats.requests).toEqual([]);
-    expect(stats.created).toEqual({ apiinone: 0, apiframe: 0, evolink: 0, modellix: 0 });
+    expect(Object.values(stats.created).every((n) => n === 0)).toBe(true);
+    expect(Object.keys(stats.created).sort()).toEqual([...GATEWAY_IDS].sort());
     expect(await run(simulator)).toEqual(before);
   });
 

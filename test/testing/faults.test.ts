@@ -1,12 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { GatewayId } from '../../src/catalog/index.js';
 import {
   type FaultRule,
   type RunningSimulator,
   type SimulatorOptions,
   startGatewaySimulator,
 } from '../../src/testing/index.js';
-import { GATEWAYS, isMp4, pollUntilFinal, WIRE } from './helpers.js';
+import { GATEWAYS, isMp4, pollUntilFinal, WIRE, type WiredGateway } from './helpers.js';
 
 let sim: RunningSimulator | undefined;
 afterEach(async () => {
@@ -21,7 +20,7 @@ async function start(options: SimulatorOptions): Promise<RunningSimulator> {
 
 function post(
   running: RunningSimulator,
-  gateway: GatewayId,
+  gateway: WiredGateway,
   init: { signal?: AbortSignal } = {},
 ): Promise<Response> {
   const wire = WIRE[gateway];

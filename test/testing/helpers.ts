@@ -34,7 +34,14 @@ function state(word: string, words: Record<string, 'queued' | 'running' | 'succe
 
 const bearer = (key: string) => ({ authorization: `Bearer ${key}`, 'content-type': 'application/json' });
 
-export const WIRE: Record<GatewayId, GatewayWire> = {
+/**
+ * The gateways these generic protocol tests speak. fal is left out: its queue answers the result on a
+ * second route after the status (no video in any status reply), refuses with 422 and 403, and has its own
+ * protocol test (fal-protocol.test.ts) and client tests (test/gateways/fal.test.ts).
+ */
+export type WiredGateway = Exclude<GatewayId, 'fal'>;
+
+export const WIRE: Record<WiredGateway, GatewayWire> = {
   apiinone: {
     createPath: '/api/v1/videos/generations',
     statusPath: (id) => `/api/v1/tasks/${id}`,
@@ -125,7 +132,7 @@ export const WIRE: Record<GatewayId, GatewayWire> = {
   },
 };
 
-export const GATEWAYS = Object.keys(WIRE) as GatewayId[];
+export const GATEWAYS = Object.keys(WIRE) as WiredGateway[];
 
 export interface Reply {
   status: number;
@@ -139,7 +146,7 @@ async function toReply(response: Response): Promise<Reply> {
 
 export async function create(
   origin: string,
-  gateway: GatewayId,
+  gateway: WiredGateway,
   body: unknown,
   init: { key?: string; headers?: Record<string, string>; signal?: AbortSignal } = {},
 ): Promise<Reply> {
@@ -153,13 +160,18 @@ export async function create(
   return toReply(response);
 }
 
-export async function poll(origin: string, gateway: GatewayId, id: string, key = 'sk-test'): Promise<Reply> {
+export async function poll(
+  origin: string,
+  gateway: WiredGateway,
+  id: string,
+  key = 'sk-test',
+): Promise<Reply> {
   const wire = WIRE[gateway];
   return toReply(await fetch(`${origin}${wire.statusPath(id)}`, { headers: wire.authHeaders(key) }));
 }
 
 /** Polls until the task is final. Generous bound: tests never assert wall-clock speed. */
-export async function pollUntilFinal(origin: string, gateway: GatewayId, id: string): Promise<Reply> {
+export async function pollUntilFinal(origin: string, gateway: WiredGateway, id: string): Promise<Reply> {
   const deadline = Date.now() + 20_000;
   for (;;) {
     const reply = await poll(origin, gateway, id);

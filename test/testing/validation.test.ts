@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { GatewayId } from '../../src/catalog/index.js';
 import { type JsonObject, type RunningSimulator, startGatewaySimulator } from '../../src/testing/index.js';
-import { create, GATEWAYS, WIRE } from './helpers.js';
+import { create, GATEWAYS, WIRE, type WiredGateway } from './helpers.js';
 
 let strict: RunningSimulator;
 let lenient: RunningSimulator;
@@ -15,7 +14,7 @@ afterAll(async () => {
 });
 
 /** The documented 400 shape of each gateway, and the problems it lists. */
-function problemsIn(gateway: GatewayId, body: JsonObject): string {
+function problemsIn(gateway: WiredGateway, body: JsonObject): string {
   switch (gateway) {
     case 'apiinone': {
       const error = body.error as JsonObject;
@@ -45,7 +44,7 @@ interface Case {
   expect: RegExp[];
 }
 
-const CASES: Record<GatewayId, Case[]> = {
+const CASES: Record<WiredGateway, Case[]> = {
   apiinone: [
     {
       name: 'wrong types, enums and ranges, all listed',

@@ -15,16 +15,16 @@
  * Everything the documents leave open is marked INFERRED where it is decided; the fixtures under
  * test/fixtures/fal/ name each source.
  *
- * fal's routes do not fit `GatewayProtocol` as it stands (see the functions after the protocol object):
- * one create path per endpoint with rules per endpoint, a status path that answers 202 or 200, a result
- * path and a cancel path, and a webhook registered in the submit URL's query. Not registered in
- * `PROTOCOLS`: `fal` is not yet a `GatewayId`.
+ * fal's routes use the protocol's optional hooks: one create path per endpoint (`createPathAliases`,
+ * validated per endpoint), a status path that answers 202 or 200 and reads `?logs=1`
+ * (`statusWireReply`), and the result and cancel paths (`extraRoutes`). Not wired yet: the webhook
+ * registered in the submit URL's query (`falWebhookTarget`; `callbacks.target` sees only the body).
  */
 import { createHash, createPrivateKey, createPublicKey, sign } from 'node:crypto';
 import { QUEUED_SHARE, type TaskRecord, type TaskView } from '../lifecycle.js';
 import type { SeededRandom } from '../random.js';
 import { SAMPLE_VIDEO } from '../sample-video.js';
-import type { GatewayId, JsonObject, JsonValue, SimulatorOp } from '../types.js';
+import type { JsonObject, JsonValue, SimulatorOp } from '../types.js';
 import {
   checkArray,
   checkBoolean,
@@ -680,8 +680,7 @@ const callbacks: CallbackProtocol = {
 };
 
 export const fal: GatewayProtocol = {
-  // `fal` is not a GatewayId yet (src/catalog is another helper's); the one assertion, until it is.
-  id: 'fal' as GatewayId,
+  id: 'fal',
   createPath: (FAL_ENDPOINTS['v3/standard/text-to-video'] as FalEndpoint).path,
   createPathAliases: Object.fromEntries(Object.entries(FAL_ENDPOINTS).map(([name, e]) => [name, e.path])),
   statusPath: FAL_QUEUE_ROUTES.status.path,
@@ -694,6 +693,21 @@ export const fal: GatewayProtocol = {
   planRender: (random: SeededRandom) => ({ renderMs: random.between(90_000, 240_000) }),
   createdReply,
   statusReply: (task, view, context) => falStatusReply(task, view, context).body,
+  statusWireReply: (task, view, context, request) =>
+    falStatusReply(task, view, context, { logs: new URL(request.url).searchParams.get('logs') === '1' }),
+  extraRoutes: [
+    {
+      ...FAL_QUEUE_ROUTES.result,
+      reply: (found) =>
+        found === undefined
+          ? errorReply({ kind: 'not-found', id: '' })
+          : falResultReply(found.task, found.view, found.context),
+    },
+    {
+      ...FAL_QUEUE_ROUTES.cancel,
+      reply: (found, now) => falCancelReply(found?.task, found?.view, now),
+    },
+  ],
   errorReply,
   callbacks,
 };

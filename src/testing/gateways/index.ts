@@ -2,6 +2,7 @@ import type { GatewayId } from '../types.js';
 import { apiframe } from './apiframe.js';
 import { apiinone } from './apiinone.js';
 import { evolink } from './evolink.js';
+import { fal } from './fal.js';
 import { modellix } from './modellix.js';
 import type { GatewayProtocol } from './protocol.js';
 
@@ -15,6 +16,7 @@ export const PROTOCOLS: Readonly<Record<GatewayId, GatewayProtocol>> = {
   apiframe,
   evolink,
   modellix,
+  fal,
 };
 
 export type { GatewayError, GatewayProtocol, ReplyContext, WireReply } from './protocol.js';

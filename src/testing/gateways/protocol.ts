@@ -87,6 +87,21 @@ export interface CallbackProtocol {
   readonly timeoutMs: number;
 }
 
+/**
+ * A route of a gateway's own (authenticated like a status read) on a task it issued: `path` in msw syntax
+ * with `:id`. `reply` gets the task, or undefined for an id this gateway never issued.
+ */
+export interface ExtraRoute {
+  readonly method: 'GET' | 'PUT' | 'POST' | 'DELETE';
+  readonly path: string;
+  /** What the request records and which faults apply to it. */
+  readonly op: SimulatorOp;
+  reply(
+    found: { task: TaskRecord; view: TaskView; context: ReplyContext } | undefined,
+    now: number,
+  ): WireReply;
+}
+
 /** The render plan drawn for a new task. */
 export interface RenderPlan {
   renderMs: number;
@@ -118,8 +133,12 @@ export interface GatewayProtocol {
   readonly idempotency?: { maxKeyLength: number; windowMs: number };
   /** The API key from the gateway's auth header; undefined when missing or empty. */
   readApiKey(request: Request): string | undefined;
-  /** Adds every problem with a create body (already known to be a JSON object). */
-  validate(body: JsonObject, problems: Problems): void;
+  /**
+   * Adds every problem with a create body (already known to be a JSON object). `createPathName` is the
+   * name (a key of `createPathAliases`) of the create path that was called, where the gateway has several
+   * whose rules differ (fal: one per endpoint).
+   */
+  validate(body: JsonObject, problems: Problems, createPathName?: string): void;
   /** False when an id cannot be one of this gateway's (answered with the documented 400). */
   isWellFormedId?(id: string): boolean;
   /**
@@ -132,6 +151,13 @@ export interface GatewayProtocol {
   planRender(random: SeededRandom): RenderPlan;
   createdReply(task: TaskRecord, view: TaskView, context: ReplyContext): JsonValue;
   statusReply(task: TaskRecord, view: TaskView, context: ReplyContext): JsonValue;
+  /**
+   * The whole status reply where its HTTP status is not always 200 or it reads the request's query (fal:
+   * 202 while queued or running, `?logs=1`); `statusReply` otherwise.
+   */
+  statusWireReply?(task: TaskRecord, view: TaskView, context: ReplyContext, request: Request): WireReply;
+  /** Routes besides create, status, upload and balance (fal: the result and cancel routes). */
+  readonly extraRoutes?: readonly ExtraRoute[];
   /**
    * A refusal in the gateway's error shape. `op` is the request it answers, where a gateway words the same
    * refusal differently on create and on task reads (EvoLink); undefined is a create.
