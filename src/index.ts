@@ -7,6 +7,7 @@ export * from './client/index.js';
 export * from './errors.js';
 export type { GatewayPaths, SucceededTask, Task, TaskCost, TaskStatus, Video } from './gateways/index.js';
 export type { Clock } from './http/clock.js';
+export type { LimiterStats } from './http/limiter.js';
 export { DEFAULT_RETRY_POLICY, type RetryPolicy } from './http/retry.js';
 export type { FetchFunction } from './http/transport.js';
 export type { CostEstimate, PricingOptions } from './pricing/estimate.js';

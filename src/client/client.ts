@@ -13,6 +13,7 @@ import {
 } from '../gateways/index.js';
 import { type Clock, systemClock } from '../http/clock.js';
 import { Exchange } from '../http/exchange.js';
+import type { Lane, LimiterStats } from '../http/limiter.js';
 import { DEFAULT_RETRY_POLICY } from '../http/retry.js';
 import { createTransport, type Transport } from '../http/transport.js';
 import { type CostEstimate, estimateChecked, type PricingOptions } from '../pricing/estimate.js';
@@ -151,7 +152,8 @@ export class KlingClient {
       requestTimeoutMs: options.timeoutMs,
       fanout: new SignalFanout(),
       logger: this.#logger,
-      getTask: (id, getOptions) => this.getTask(id, getOptions),
+      // The wait loop's reads take the poll lane: never the slots kept for control calls.
+      getTask: (id, getOptions) => this.#getTask(id, getOptions, 'poll'),
     };
   }
 
@@ -231,12 +233,17 @@ export class KlingClient {
     return this.#http.scrubbing(() => this.#getTask(idOrHandle, validateGetTaskOptions(options)));
   }
 
-  async #getTask(idOrHandle: string | SavedHandle, options: GetTaskOptions): Promise<Task> {
+  async #getTask(
+    idOrHandle: string | SavedHandle,
+    options: GetTaskOptions,
+    lane: Lane = 'control',
+  ): Promise<Task> {
     const id = taskIdOf(idOrHandle, this.gateway);
     const wire = this.#adapter.statusRequest(id, { paths: this.#paths });
     const task = await this.#http.send(
       {
         kind: 'read',
+        lane,
         ...wire,
         signal: options.signal,
         timeoutMs: options.timeoutMs,
@@ -265,14 +272,14 @@ export class KlingClient {
         status: task.vendorStatus === undefined ? undefined : this.#http.redact(task.vendorStatus),
       });
     }
-    return this.#adapter.needsResult?.(task) === true ? this.#readResult(id, task, options) : task;
+    return this.#adapter.needsResult?.(task) === true ? this.#readResult(id, task, options, lane) : task;
   }
 
   /**
    * The second read of a task whose status says finished but carries no result (fal): the result, or,
    * for an error reply that the adapter reads as the task's failure, the failed task.
    */
-  async #readResult(id: string, statusTask: Task, options: GetTaskOptions): Promise<Task> {
+  async #readResult(id: string, statusTask: Task, options: GetTaskOptions, lane: Lane): Promise<Task> {
     const adapter = this.#adapter;
     const { resultRequest, parseResult } = adapter;
     if (resultRequest === undefined || parseResult === undefined) {
@@ -283,6 +290,7 @@ export class KlingClient {
       return await this.#http.send(
         {
           kind: 'read',
+          lane,
           ...wire,
           signal: options.signal,
           timeoutMs: options.timeoutMs,
@@ -406,6 +414,15 @@ export class KlingClient {
       const fresh = await this.getTask(task.id, input.signal === undefined ? {} : { signal: input.signal });
       return confirmedTask(this.gateway, task.id, fresh);
     });
+  }
+
+  /**
+   * What the client's connection slots hold now: requests in flight, calls queued for a slot by lane
+   * (`poll`: the reads of pending waits; `control`: submit, getTask, uploads, balance), and the slots
+   * (`maxConcurrency`) with how many of them polls never take.
+   */
+  stats(): LimiterStats {
+    return this.#http.stats();
   }
 
   /** Closes the connection pool this client opened. */

@@ -22,7 +22,10 @@ export interface WaitContext {
   /** Links caller signals to waits: one listener per caller signal, however many waits share it. */
   fanout: SignalFanout;
   logger: Logger;
-  /** One status read (with read retries). */
+  /**
+   * One status read (with read retries) in the poll lane: however many waits poll, they never take the
+   * connection slots kept for the caller's own calls (submit, getTask, uploads, balance).
+   */
   getTask(id: string, options: GetTaskOptions): Promise<Task>;
 }
 

@@ -11,7 +11,7 @@ import type { GatewayId } from '../catalog/index.js';
 import { KlingApiError, KlingError, KlingSubmitUncertainError, type TaskState } from '../errors.js';
 import type { Clock } from './clock.js';
 import { parseJsonReply, readJson } from './json.js';
-import { Limiter } from './limiter.js';
+import { type Lane, Limiter, type LimiterStats } from './limiter.js';
 import { excerptText, redactError, redactText } from './redact.js';
 import {
   attemptTaskState,
@@ -64,6 +64,11 @@ export interface ExchangeConfig {
 
 export interface ExchangeRequest {
   kind: RequestKind;
+  /**
+   * The slots it may take: `poll` for a wait loop's reads (never the slots kept for control calls),
+   * `control` (the default) for everything a caller does directly.
+   */
+  lane?: Lane | undefined;
   method: 'GET' | 'POST';
   /** Joined to the origin of the kind: the upload origin for `upload`, the API's otherwise. */
   path: string;
@@ -122,6 +127,11 @@ export class Exchange {
         error,
       );
     }
+  }
+
+  /** Slots in flight and calls queued for one, by lane. */
+  stats(): LimiterStats {
+    return this.#limiter.stats();
   }
 
   /** `text` with the API key redacted. */
@@ -246,7 +256,8 @@ export class Exchange {
     const limit = request.timeoutMs ?? config.timeoutMs;
     // Real time, not the injected clock: it is measured against the transport's and the limiter's
     // deadlines, which are real timers on the network.
-    const queuedAt = this.#limiter.full ? performance.now() : undefined;
+    const lane = request.lane ?? 'control';
+    const queuedAt = this.#limiter.wouldWait(lane) ? performance.now() : undefined;
     return this.#limiter.run(
       async () => {
         // Time spent waiting for a slot counts against the request's deadline.
@@ -266,6 +277,7 @@ export class Exchange {
       },
       request.signal,
       limit,
+      lane,
     );
   }
 

@@ -1,7 +1,9 @@
 /**
  * Issue 10 item 8: a call queued for a connection slot leaves the queue the moment its signal aborts.
  * 10,000 waits fill a 16-slot pool whose status reads never answer (the worst case: nothing frees a
- * slot), so only leaving the queue can settle anything. Latencies are reported, not asserted.
+ * slot), so only leaving the queue can settle anything. The polls take 12 slots (4 are kept for control
+ * calls: issue 13 item 2), so 4 hung getTask calls fill the rest before the submit queues. Latencies
+ * are reported, not asserted.
  */
 import { expect, it } from 'vitest';
 import { KlingClient } from '../../src/index.js';
@@ -44,9 +46,17 @@ it('10,000 waits behind hung reads: a submit and every wait leave the queue on a
       },
     ),
   );
-  // Let every wait reach the limiter: 16 reads in flight, the rest queued.
-  while (reads < 16) await new Promise((resolve) => setImmediate(resolve));
+  // Let every wait reach the limiter: 12 polls in flight, the rest queued.
+  while (reads < 12) await new Promise((resolve) => setImmediate(resolve));
   await new Promise((resolve) => setTimeout(resolve, 20));
+  expect(reads).toBe(12);
+  // The slots kept for control calls, filled by hung reads of the caller's own.
+  const stopReads = new AbortController();
+  const controlReads = Array.from({ length: 4 }, (_, i) =>
+    client.getTask(`mine-${i}`, { signal: stopReads.signal }).catch((e: unknown) => e),
+  );
+  while (reads < 16) await new Promise((resolve) => setImmediate(resolve));
+  expect(client.stats()).toMatchObject({ inFlight: 16, queued: { poll: WAITS - 12, control: 0 } });
 
   const submitAbort = new AbortController();
   const submitReason = new Error('user cancelled');
@@ -58,16 +68,18 @@ it('10,000 waits behind hung reads: a submit and every wait leave the queue on a
   const submitLagMs = performance.now() - submitAbortedAt;
   expect(submitError).toBe(submitReason);
   expect(creates).toBe(0);
+  stopReads.abort(new Error('done'));
+  await Promise.all(controlReads);
 
   const waitsAbortedAt = performance.now();
   stopWaits.abort(waitReason);
   const results = await Promise.all(waits);
   expect(results.every((r) => r === waitReason)).toBe(true);
-  expect(reads).toBe(16); // the queued polls were never sent
+  expect(reads).toBe(16); // the queued polls were never sent (12 polls, 4 control reads)
   const lags = settledAt.map((t) => t - waitsAbortedAt).sort((a, b) => a - b);
   figure(
     'abort under 10,000 waits',
-    `submit queued behind 10,000 waits (16 slots, hung reads) rejected ${submitLagMs.toFixed(1)} ms after abort, 0 creates sent; ` +
+    `submit queued behind 10,000 waits (16 slots, 12 hung polls, 4 hung control reads) rejected ${submitLagMs.toFixed(1)} ms after abort, 0 creates sent; ` +
       `aborting all 10,000 waits: median ${percentile(lags, 0.5).toFixed(0)} ms, p99 ${percentile(lags, 0.99).toFixed(0)} ms, ` +
       `${reads} status requests ever sent`,
   );
