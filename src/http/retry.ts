@@ -7,7 +7,7 @@ import {
   type TaskState,
 } from '../errors.js';
 
-/** Backoff as data (fal-js style): every number a caller may want to tune, and nothing else. */
+/** Backoff as data: every number a caller may want to tune, and nothing else. */
 export interface RetryPolicy {
   /** Retries after the first attempt. */
   maxRetries: number;
