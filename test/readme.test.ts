@@ -61,6 +61,7 @@ describe('README', () => {
     expect(q.map((e) => [e.gateway, e.total, e.usd])).toEqual([
       ['apiframe', 56, 0.56],
       ['evolink', 1.2, 1.2],
+      ['kling', 9.6, 1.344],
       ['fal', 1.344, 1.344],
       ['modellix', 1.52, 1.52],
       ['apiinone', 640, 6.4],

@@ -7,6 +7,7 @@ import { apiinone } from './apiinone/adapter.js';
 import type { GatewayId } from './catalog.js';
 import { evolink } from './evolink/adapter.js';
 import { fal } from './fal/adapter.js';
+import { kling } from './kling/adapter.js';
 import { modellix } from './modellix/adapter.js';
 import type { GatewayAdapter } from './types.js';
 
@@ -15,5 +16,6 @@ export const ADAPTERS: Readonly<Record<GatewayId, GatewayAdapter>> = {
   apiframe,
   evolink,
   modellix,
+  kling,
   fal,
 };

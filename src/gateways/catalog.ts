@@ -19,10 +19,11 @@ import { catalog as apiframe } from './apiframe/catalog.js';
 import { catalog as apiinone } from './apiinone/catalog.js';
 import { catalog as evolink } from './evolink/catalog.js';
 import { catalog as fal } from './fal/catalog.js';
+import { catalog as kling } from './kling/catalog.js';
 import { catalog as modellix } from './modellix/catalog.js';
 
 /** The registered gateways, in the stable order used wherever no price decides (quote, tables, docs). */
-export const GATEWAY_IDS = ['apiinone', 'apiframe', 'evolink', 'modellix', 'fal'] as const;
+export const GATEWAY_IDS = ['apiinone', 'apiframe', 'evolink', 'modellix', 'kling', 'fal'] as const;
 
 export type GatewayId = (typeof GATEWAY_IDS)[number];
 
@@ -32,6 +33,7 @@ export const GATEWAY_CATALOGS: Readonly<Record<GatewayId, GatewayCatalog>> = {
   apiframe,
   evolink,
   modellix,
+  kling,
   fal,
 };
 

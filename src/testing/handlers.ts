@@ -4,6 +4,7 @@ import { bodyOf, isShortCircuit, serverErrorReply, shortCircuitReply, spoil } fr
 import { type GatewayProtocol, PROTOCOLS } from './gateways/index.js';
 import {
   answerExtraRoute,
+  answerListRoute,
   createTask,
   downloadVideo,
   getTask,
@@ -128,7 +129,7 @@ function createHandlers(state: SimulatorState, protocol: GatewayProtocol): PathR
     handler: http.post(anyOrigin(path), ({ request }) =>
       serve(state, { gateway: protocol.id, op: 'create', request }, async () => {
         if (serves(name) || protocol.missingPathReply === undefined)
-          return createTask(state, protocol, request, name);
+          return createTask(state, protocol.atCreatePath?.(name) ?? protocol, request, name);
         const wire = protocol.missingPathReply(new URL(request.url).pathname);
         return { response: HttpResponse.json(wire.body, { status: wire.status }) };
       }),
@@ -184,6 +185,24 @@ function extraHandlers(state: SimulatorState, protocols: readonly GatewayProtoco
         serve(state, { gateway: protocol.id, op: route.op, request }, async () =>
           answerExtraRoute(state, protocol, route, param(params.id), request),
         ),
+      );
+      return { path: route.path, handler };
+    }),
+  );
+}
+
+/** Each gateway's routes over many tasks at once (`listRoutes`: Kling's batch `GET /tasks`). */
+function listHandlers(state: SimulatorState, protocols: readonly GatewayProtocol[]): PathRoute[] {
+  return protocols.flatMap((protocol) =>
+    (protocol.listRoutes ?? []).map((route) => {
+      const method = route.method === 'GET' ? http.get : http.post;
+      // At the origin's root only: `*/tasks` would also match the loopback server's `/__sim/tasks`.
+      const handler = method(anyOrigin(route.path), ({ request }) =>
+        new URL(request.url).pathname !== route.path
+          ? undefined
+          : serve(state, { gateway: protocol.id, op: route.op, request }, async () =>
+              answerListRoute(state, protocol, route, request),
+            ),
       );
       return { path: route.path, handler };
     }),
@@ -255,6 +274,7 @@ export function buildHandlers(state: SimulatorState): HttpHandler[] {
     ...uploadHandlers(state, protocols),
     ...balanceHandlers(state, protocols),
     ...extraHandlers(state, protocols),
+    ...listHandlers(state, protocols),
   ].sort((a, b) => b.path.length - a.path.length);
   return [...routes.map((r) => r.handler), downloadHandler(state), uploadedFileHandler(state)];
 }

@@ -1,7 +1,7 @@
 import { HttpResponse } from 'msw';
 import { Problems } from './gateways/checks.js';
 import type { GatewayError, GatewayProtocol, ReplyContext, WireReply } from './gateways/index.js';
-import type { ExtraRoute, StoredUpload } from './gateways/protocol.js';
+import type { ExtraRoute, GatewayTasks, ListRoute, StoredUpload } from './gateways/protocol.js';
 import type { TaskRecord } from './lifecycle.js';
 import { SAMPLE_VIDEO } from './sample-video.js';
 import { type SimulatorState, videoPath } from './state.js';
@@ -29,11 +29,43 @@ function refuse(protocol: GatewayProtocol, error: GatewayError, op?: SimulatorOp
   return outcome;
 }
 
-function authenticate(protocol: GatewayProtocol, request: Request): GatewayError | string {
+/** The caller's key, or why the gateway refuses: its own auth hook where it has one (a ready reply). */
+function authenticate(
+  state: SimulatorState,
+  protocol: GatewayProtocol,
+  request: Request,
+): GatewayError | WireReply | string {
+  if (protocol.authenticateRequest !== undefined)
+    return protocol.authenticateRequest(request, state.dateOf(state.clock()));
   const key = protocol.readApiKey(request);
   if (key === undefined) return { kind: 'unauthenticated', reason: 'missing' };
   if (key === INVALID_API_KEY) return { kind: 'unauthenticated', reason: 'invalid' };
   return key;
+}
+
+function refuseAuth(protocol: GatewayProtocol, failure: GatewayError | WireReply, op?: SimulatorOp): Outcome {
+  return 'kind' in failure ? refuse(protocol, failure, op) : { response: reply(failure) };
+}
+
+/** One gateway's tasks, for its list routes and admission checks. */
+function gatewayTasks(state: SimulatorState, protocol: GatewayProtocol, request: Request): GatewayTasks {
+  return {
+    tasks: state.tasksOf(protocol.id),
+    view: (task) => state.view(task),
+    contextOf: (task) => replyContext(state, request, task),
+  };
+}
+
+/** A gateway's route over many tasks (Kling's batch status read): its auth, then its reply. */
+export function answerListRoute(
+  state: SimulatorState,
+  protocol: GatewayProtocol,
+  route: ListRoute,
+  request: Request,
+): Outcome {
+  const apiKey = authenticate(state, protocol, request);
+  if (typeof apiKey !== 'string') return refuseAuth(protocol, apiKey, route.op);
+  return { response: reply(route.reply(request, gatewayTasks(state, protocol, request))) };
 }
 
 function replyContext(state: SimulatorState, request: Request, task: TaskRecord): ReplyContext {
@@ -81,8 +113,8 @@ export async function createTask(
   request: Request,
   createPathName?: string,
 ): Promise<Outcome> {
-  const apiKey = authenticate(protocol, request);
-  if (typeof apiKey !== 'string') return refuse(protocol, apiKey);
+  const apiKey = authenticate(state, protocol, request);
+  if (typeof apiKey !== 'string') return refuseAuth(protocol, apiKey);
   const reject = (problems: readonly string[]): Outcome => {
     state.stats.rejected[protocol.id] += 1;
     return refuse(protocol, { kind: 'invalid', problems });
@@ -120,6 +152,8 @@ export async function createTask(
   }
   if (read.text.includes(NO_CREDITS_TRIGGER))
     return refuse(protocol, { kind: 'no-credits', body: read.body });
+  const refusal = protocol.admitCreate?.(read.body, gatewayTasks(state, protocol, request));
+  if (refusal !== undefined) return { response: reply(refusal) };
 
   const task = newTask(state, protocol, read.body, read.text.includes(FAIL_TRIGGER));
   if (idempotencyKey !== undefined) task.idempotencyKey = idempotencyKey;
@@ -163,8 +197,8 @@ export function getTask(
   id: string,
   request: Request,
 ): Outcome {
-  const apiKey = authenticate(protocol, request);
-  if (typeof apiKey !== 'string') return refuse(protocol, apiKey, 'status');
+  const apiKey = authenticate(state, protocol, request);
+  if (typeof apiKey !== 'string') return refuseAuth(protocol, apiKey, 'status');
   if (protocol.isWellFormedId && !protocol.isWellFormedId(id))
     return refuse(protocol, { kind: 'bad-task-id', id }, 'status');
   const task = state.findTask(id);
@@ -187,8 +221,8 @@ export function answerExtraRoute(
   id: string,
   request: Request,
 ): Outcome {
-  const apiKey = authenticate(protocol, request);
-  if (typeof apiKey !== 'string') return refuse(protocol, apiKey, route.op);
+  const apiKey = authenticate(state, protocol, request);
+  if (typeof apiKey !== 'string') return refuseAuth(protocol, apiKey, route.op);
   const task = state.findTask(id);
   const found =
     task === undefined || task.gateway !== protocol.id
@@ -242,8 +276,9 @@ export async function uploadFile(
     if (error.kind === 'invalid') outcome.rejection = [...error.problems];
     return outcome;
   };
-  const apiKey = authenticate(protocol, request);
-  if (typeof apiKey !== 'string') return refuseUpload(apiKey);
+  const apiKey = authenticate(state, protocol, request);
+  if (typeof apiKey !== 'string')
+    return 'kind' in apiKey ? refuseUpload(apiKey) : { response: reply(apiKey) };
   let form: FormData;
   try {
     form = await request.formData();
@@ -281,8 +316,8 @@ export async function uploadFile(
 /** A balance read: the amount set by the `balances` option, in the gateway's documented shape. */
 export function readBalance(state: SimulatorState, protocol: GatewayProtocol, request: Request): Outcome {
   if (protocol.balance === undefined) return { response: HttpResponse.text('Not Found', { status: 404 }) };
-  const apiKey = authenticate(protocol, request);
-  if (typeof apiKey !== 'string') return refuse(protocol, apiKey);
+  const apiKey = authenticate(state, protocol, request);
+  if (typeof apiKey !== 'string') return refuseAuth(protocol, apiKey);
   return { response: reply({ status: 200, body: protocol.balance.reply(state.balances[protocol.id]) }) };
 }
 

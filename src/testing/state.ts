@@ -103,6 +103,7 @@ export class SimulatorState {
       evolink: 1000,
       modellix: 100,
       fal: 0,
+      kling: 0,
       ...options.balances,
     };
   }
@@ -160,6 +161,11 @@ export class SimulatorState {
 
   findTask(id: string): TaskRecord | undefined {
     return this.taskById.get(id);
+  }
+
+  /** The tasks one gateway created, oldest first. */
+  tasksOf(gateway: GatewayId): TaskRecord[] {
+    return [...this.taskById.values()].filter((task) => task.gateway === gateway);
   }
 
   addTask(task: TaskRecord): void {

@@ -107,6 +107,16 @@ const scenarios: Record<GatewayId, [string, VideoRequest][]> = {
     ],
     ['intelligence multi-shot', { prompt: 'a fox story', multiShot: { type: 'intelligence' } }],
   ],
+  kling: [
+    ['text-to-video, 4k, 9:16', { prompt: 'a fox in the snow', mode: '4k', aspectRatio: '9:16' }],
+    [
+      'image-to-video, end frame, element, sound',
+      { prompt: 'day to night', startImage: img, endImage: img2, elements: [{ id: '163' }], sound: true },
+    ],
+    ['customize multi-shot, watermark', { multiShot: { type: 'customize', shots }, watermark: true }],
+    ['omni: reference image, 1080p', { prompt: 'this fox, running', referenceImages: [img], mode: 'pro' }],
+    ['callback', { prompt: 'a fox', callbackUrl: 'https://hooks.example.com/kling' }],
+  ],
   fal: [
     ['text-to-video', { prompt: 'a fox in the snow', aspectRatio: '9:16' }],
     [

@@ -184,7 +184,7 @@ describe('bad and unsupported requests', () => {
   });
   it('throws KlingValidationError for an unknown mode or gateway', () => {
     expect(() => estimateCost('evolink', { prompt, mode: 'ultra' as never })).toThrow(/mode: must be one of/);
-    expect(() => estimateCost('kling' as never, { prompt })).toThrow(/unknown gateway/);
+    expect(() => estimateCost('replicate' as never, { prompt })).toThrow(/unknown gateway/);
   });
   it('throws KlingUnsupportedError naming the field and the gateway', () => {
     const error = (() => {
@@ -204,8 +204,10 @@ describe('quote', () => {
 
   it('lists every gateway that can serve the request, cheapest first in USD, unpriced last', () => {
     const q = quote(request);
+    // Kling (8 units × $0.14) and fal ($0.112/s) tie at $1.12: the catalog order keeps kling first.
     expect(q.map((e) => [e.gateway, e.usd])).toEqual([
       ['evolink', 1],
+      ['kling', 1.12],
       ['fal', 1.12],
       ['modellix', 2.3],
       ['apiinone', 5.4],
@@ -214,18 +216,24 @@ describe('quote', () => {
   });
   it('uses usdPerCredit to place apiframe among the priced gateways', () => {
     const q = quote(request, { usdPerCredit: 0.01 });
-    expect(q.map((e) => e.gateway)).toEqual(['apiframe', 'evolink', 'fal', 'modellix', 'apiinone']);
+    expect(q.map((e) => e.gateway)).toEqual(['apiframe', 'evolink', 'kling', 'fal', 'modellix', 'apiinone']);
   });
   it('leaves out gateways that cannot serve the request', () => {
     expect(
       quote({ prompt, endImage: 'https://e.com/b.png', startImage: 'https://e.com/a.png' }).map(
         (e) => e.gateway,
       ),
-    ).toEqual(['evolink', 'fal', 'apiframe']);
+    ).toEqual(['evolink', 'kling', 'fal', 'apiframe']);
     expect(quote({ prompt, referenceVideos: ['https://e.com/v.mp4'] }).map((e) => e.gateway)).toEqual([
       'modellix',
+      'kling',
     ]);
-    expect(quote({ prompt, mode: '4k' }).map((e) => e.gateway)).toEqual(['fal', 'apiframe', 'evolink']);
+    expect(quote({ prompt, mode: '4k' }).map((e) => e.gateway)).toEqual([
+      'kling',
+      'fal',
+      'apiframe',
+      'evolink',
+    ]);
   });
   it('keeps the catalog order among gateways with no USD figure', () => {
     const q = quote({ prompt, mode: '4k' }).filter((e) => e.usd === null);

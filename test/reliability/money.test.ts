@@ -103,6 +103,7 @@ const run: fc.Arbitrary<Run> = fc.record({
     evolink: schedule,
     modellix: schedule,
     fal: schedule,
+    kling: schedule,
   }),
   maxRetries: fc.integer({ min: 0, max: MAX_RETRIES }),
 });
@@ -124,6 +125,7 @@ const examples: [Run][] = [
       evolink: none,
       modellix: none,
       fal: none,
+      kling: none,
     },
     maxRetries: 2,
   },

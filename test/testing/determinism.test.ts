@@ -43,6 +43,7 @@ describe('seeded runs', () => {
       modellix: [60, 180],
       evolink: [84, 312],
       fal: [90, 240],
+      kling: [90, 300],
     };
     for (const task of simulator.tasks()) {
       const [min = 0, max = 0] = ranges[task.gateway];

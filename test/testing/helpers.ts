@@ -37,9 +37,12 @@ const bearer = (key: string) => ({ authorization: `Bearer ${key}`, 'content-type
 /**
  * The gateways these generic protocol tests speak. fal is left out: its queue answers the result on a
  * second route after the status (no video in any status reply), refuses with 422 and 403, and has its own
- * protocol test (fal-protocol.test.ts) and client tests (test/gateways/fal.test.ts).
+ * protocol test (fal-protocol.test.ts) and client tests (test/gateways/fal.test.ts). The official Kling API
+ * is left out too: its status read is a batch (`GET /tasks?task_ids=`, `data` an array, unknown ids left
+ * out rather than 404) and it refuses an empty account with HTTP 429 code 1102; kling-protocol.test.ts and
+ * test/gateways/kling.test.ts cover it.
  */
-export type WiredGateway = Exclude<GatewayId, 'fal'>;
+export type WiredGateway = Exclude<GatewayId, 'fal' | 'kling'>;
 
 export const WIRE: Record<WiredGateway, GatewayWire> = {
   apiinone: {

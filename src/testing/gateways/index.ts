@@ -3,6 +3,7 @@ import { apiframe } from './apiframe.js';
 import { apiinone } from './apiinone.js';
 import { evolink } from './evolink.js';
 import { fal } from './fal.js';
+import { kling } from './kling.js';
 import { modellix } from './modellix.js';
 import type { GatewayProtocol } from './protocol.js';
 
@@ -17,6 +18,7 @@ export const PROTOCOLS: Readonly<Record<GatewayId, GatewayProtocol>> = {
   evolink,
   modellix,
   fal,
+  kling,
 };
 
 export type { GatewayError, GatewayProtocol, ReplyContext, WireReply } from './protocol.js';

@@ -12,11 +12,12 @@
  *   `GET /v1/videos/<kind>/<task_id | external_task_id>`, words submitted|processing|succeed|failed,
  *   `task_result.videos[]`, `final_unit_deduction`.
  *
- * Not in the route table (nor in `GatewayId`) yet: the gateway registry is being reorganised. `kling`
- * implements `GatewayProtocol` for the new text-to-video path; what a single create path, a single
- * bearer key and a single-task status read cannot say is in `KlingProtocol`'s extra members (`at()` per
- * create path, `authenticate`, `batchStatusReply`, `legacyStatusReply`, `admit`, `externalIdTaken`), which
- * the route table must call when it registers this gateway.
+ * Registered in the route table (../gateways/index.ts) through `GatewayProtocol`'s optional hooks: each
+ * create path served by `at(endpoint)` (`atCreatePath`), auth by `authenticateRequest` (codes 1001-1004,
+ * JWTs on the legacy paths only), the 1303 concurrency limit by `admitCreate`, the batch `GET /tasks` by
+ * `listRoutes`.
+ * Legacy status reads go through the generic status route (`statusPath`, by task id; `legacyStatusReply`,
+ * which also finds external ids, is not routed yet), and `externalIdTaken` is not enforced.
  *
  * Rules the docs state are `problems.add`; rules inferred from wording or examples are `addStrict`
  * (each says so); price- and content-changing fields left to the vendor default are `checkExplicit`.
@@ -48,11 +49,7 @@ import {
   type WireReply,
 } from './protocol.js';
 
-/**
- * `'kling'` is not a `GatewayId` yet (src/catalog is another helper's work in progress); this is the one
- * place it is asserted. Adding `'kling'` to `GATEWAY_IDS` makes the assertion a no-op.
- */
-export const KLING_GATEWAY_ID = 'kling' as string as GatewayId;
+export const KLING_GATEWAY_ID: GatewayId = 'kling';
 
 // ---------------------------------------------------------------------------------------------------------
 // Paths
@@ -80,6 +77,10 @@ export const KLING_LEGACY_KINDS: Readonly<Record<string, KlingEndpoint>> = {
   image2video: 'legacy-i2v',
   'omni-video': 'legacy-omni',
 };
+
+function isEndpoint(name: string | undefined): name is KlingEndpoint {
+  return name !== undefined && Object.hasOwn(KLING_CREATE_PATHS, name);
+}
 
 export function standardOf(endpoint: KlingEndpoint): KlingStandard {
   return endpoint.startsWith('legacy-') ? 'legacy' : 'new';
@@ -1152,6 +1153,22 @@ export function createKlingProtocol(options: KlingSimConfig = {}): KlingProtocol
     createPathAliases: KLING_CREATE_PATHS,
     createdStatus: 200,
     readApiKey: readBearerKey,
+    // The standard is the path's: the legacy one lives under /v1/videos/.
+    authenticateRequest: (request, nowEpochMs) => {
+      const standard = new URL(request.url).pathname.includes('/v1/videos/') ? 'legacy' : 'new';
+      const verdict = authenticate(request, standard, nowEpochMs);
+      return verdict.ok ? verdict.key : codeReply(verdict.code);
+    },
+    admitCreate: (body, { tasks, view }) => admit(inferEndpoint(body), body, tasks, view),
+    listRoutes: [
+      {
+        method: 'GET',
+        path: KLING_TASKS_PATH,
+        op: 'status',
+        reply: (request, { tasks, view, contextOf }) =>
+          batchStatusReply(new URL(request.url).searchParams, tasks, view, contextOf),
+      },
+    ],
     validate: (body, problems) => validateAt(inferEndpoint(body), body, problems),
     newTaskId,
     // Render time is undocumented: 90–300 s.
@@ -1169,6 +1186,7 @@ export function createKlingProtocol(options: KlingSimConfig = {}): KlingProtocol
       ...base,
       createPath: KLING_CREATE_PATHS[endpoint],
       validate: (body, problems) => validateAt(endpoint, body, problems),
+      admitCreate: (body, { tasks, view }) => admit(endpoint, body, tasks, view),
       newTaskId: (random, createdAt) => {
         const id = newTaskId(random);
         void createdAt;
@@ -1176,6 +1194,7 @@ export function createKlingProtocol(options: KlingSimConfig = {}): KlingProtocol
         return id;
       },
     }),
+    atCreatePath: (name) => (isEndpoint(name) ? protocol.at(name) : protocol),
     endpointOf,
     remember: (taskId, endpoint) => {
       endpoints.set(taskId, endpoint);

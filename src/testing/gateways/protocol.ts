@@ -87,6 +87,27 @@ export interface CallbackProtocol {
   readonly timeoutMs: number;
 }
 
+/** One gateway's tasks, as a list route or an admission check sees them. */
+export interface GatewayTasks {
+  /** The tasks this gateway created, oldest first. */
+  readonly tasks: readonly TaskRecord[];
+  view(task: TaskRecord): TaskView;
+  contextOf(task: TaskRecord): ReplyContext;
+}
+
+/**
+ * A route that reads many of the gateway's tasks at once, by what its request asks (Kling's batch
+ * `GET /tasks?task_ids=a,b`), answered after the gateway's auth passed. Served on any origin.
+ */
+export interface ListRoute {
+  readonly method: 'GET' | 'POST';
+  /** msw path pattern without origin. */
+  readonly path: string;
+  /** What the request records and fault rules count it as. */
+  readonly op: SimulatorOp;
+  reply(request: Request, tasks: GatewayTasks): WireReply;
+}
+
 /**
  * A route of a gateway's own (authenticated like a status read) on a task it issued: `path` in msw syntax
  * with `:id`. `reply` gets the task, or undefined for an id this gateway never issued.
@@ -169,6 +190,20 @@ export interface GatewayProtocol {
   readonly upload?: UploadProtocol;
   /** Callbacks, where the gateway sends them. */
   readonly callbacks?: CallbackProtocol;
+  /**
+   * Auth beyond one API key header (Kling: codes 1001-1004, tokens by path): the caller's key, or the
+   * refusal to send. Without it, `readApiKey` decides and `errorReply` words the refusal.
+   */
+  authenticateRequest?(request: Request, nowEpochMs: number): string | WireReply;
+  /**
+   * The protocol as it serves one named create path of `createPathAliases`, where the path decides the
+   * rules (Kling: model and kind in the path). Without it, every path is served by this protocol.
+   */
+  atCreatePath?(name: string): GatewayProtocol;
+  /** A refusal of a valid create before anything is created (Kling's 1303 concurrency limit). */
+  admitCreate?(body: JsonObject, tasks: GatewayTasks): WireReply | undefined;
+  /** Routes over many tasks at once (Kling's batch status read). */
+  readonly listRoutes?: readonly ListRoute[];
 }
 
 /** `Authorization: Bearer <key>`, as API in One, EvoLink and Modellix document. */
