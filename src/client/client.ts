@@ -217,7 +217,7 @@ export class KlingClient {
         (reply) => this.#adapter.parseSubmit(reply),
       ),
     );
-    this.#logger.info?.('kling: task submitted', { gateway: this.gateway, id });
+    this.#logger.info?.('kling-sdk: task submitted', { gateway: this.gateway, id });
     return makeHandle({
       v: 1,
       gateway: this.gateway,
@@ -266,7 +266,7 @@ export class KlingClient {
       );
     }
     if (task.statusUnknown) {
-      this.#logger.warn?.('kling: unknown task status, still waiting', {
+      this.#logger.warn?.('kling-sdk: unknown task status, still waiting', {
         gateway: this.gateway,
         id,
         status: task.vendorStatus === undefined ? undefined : this.#http.redact(task.vendorStatus),

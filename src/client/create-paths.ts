@@ -40,7 +40,7 @@ export class CreatePaths {
         const missing = KlingApiError.is(error) && error.status === 404 && error.taskState === 'not-created';
         if (!missing && KlingApiError.is(error)) this.#remember(current);
         if (!missing || offset === paths.length - 1) throw error;
-        this.logger.debug?.('kling: the create path answered 404; trying the next documented one', {
+        this.logger.debug?.('kling-sdk: the create path answered 404; trying the next documented one', {
           gateway: this.gateway,
           path: current,
           next: this.#at(offset + 1),

@@ -80,7 +80,7 @@ export class Uploads {
         }),
       );
     }
-    this.logger.debug?.('kling: uploaded local images', { gateway: this.gateway, count: uploaded.length });
+    this.logger.debug?.('kling-sdk: uploaded local images', { gateway: this.gateway, count: uploaded.length });
     return withUploadedUrls(
       request,
       media,

@@ -88,7 +88,7 @@ export async function waitForTask(
         if (!isRetryableRead(error)) throw error;
         lastError = error;
         if (signal.aborted) throw signal.reason;
-        context.logger.warn?.('kling: status poll failed after retries; still waiting', {
+        context.logger.warn?.('kling-sdk: status poll failed after retries; still waiting', {
           gateway,
           id,
           error: error instanceof Error ? error.message : String(error),

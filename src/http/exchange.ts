@@ -228,7 +228,7 @@ export class Exchange {
           shouldRetry: async ({ error, retriesConsumed }) => {
             if (!classifyFailure(request.kind, attempts, config.dedupes).retry) return false;
             const delay = retryDelay(error, retriesConsumed + 1, policy);
-            config.logger.debug?.('kling: retrying', {
+            config.logger.debug?.('kling-sdk: retrying', {
               gateway: this.#gateway,
               delay,
               error: this.redact(String(error)),

@@ -264,7 +264,7 @@ describe('the key echoed into structured fields (raw, error.message, status word
       json(200, { id: 't', status: 'processing' }),
     ]);
     await client.getTask('t');
-    expect(lines.some((line) => line.includes('kling: retrying'))).toBe(true);
+    expect(lines.some((line) => line.includes('kling-sdk: retrying'))).toBe(true);
     expectClean(undefined);
   });
 

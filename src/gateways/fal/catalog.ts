@@ -62,7 +62,7 @@ export const catalog = {
       sound: true,
       duration: 5,
       source:
-        'fal-ai/fal-js libs/client/src/types/endpoints.ts@381105e138b85502b528fb8f6c16d909e30e462a (KlingVideoV34kTextToVideoInput: generate_audio default true, duration "5"), read 2026-12-03',
+        'https://github.com/fal-ai/fal-js/blob/381105e138b85502b528fb8f6c16d909e30e462a/libs/client/src/types/endpoints.ts (KlingVideoV34kTextToVideoInput: generate_audio default true, duration "5"), read 2026-12-03',
     },
     images: {
       types: JPEG_PNG,
