@@ -80,7 +80,10 @@ export class Uploads {
         }),
       );
     }
-    this.logger.debug?.('kling-sdk: uploaded local images', { gateway: this.gateway, count: uploaded.length });
+    this.logger.debug?.('kling-sdk: uploaded local images', {
+      gateway: this.gateway,
+      count: uploaded.length,
+    });
     return withUploadedUrls(
       request,
       media,
