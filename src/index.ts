@@ -1,5 +1,5 @@
 /**
- * kling-sdk: Kling 3.0 video generation through API in One, apiframe, EvoLink and Modellix
+ * kling-sdk: Kling 3.0 video generation through API in One, apiframe, EvoLink, Modellix, fal and the official Kling API
  * from one normalized request.
  */
 export * from './catalog/index.js';

@@ -31,7 +31,7 @@ function packageVersion(): string {
 export function buildProgram(ctx: Context): Command {
   const program = new Command('kling')
     .description(
-      'Kling 3.0 videos through API in One, apiframe, EvoLink and Modellix: quote, generate, follow, download.\n' +
+      'Kling 3.0 videos through API in One, apiframe, EvoLink, Modellix, fal and Kling itself: quote, generate, follow, download.\n' +
         'API keys come from --api-key or APIINONE_API_KEY, APIFRAME_API_KEY, EVOLINK_API_KEY, MODELLIX_API_KEY.',
     )
     .version(packageVersion(), '-v, --version')

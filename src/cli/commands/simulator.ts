@@ -116,7 +116,7 @@ export function registerSimulator(program: Command, ctx: Context): void {
   const command = program
     .command('simulator')
     .description(
-      "serve the four gateways' APIs on loopback for local development (no key, no spend; needs msw)",
+      "serve the six gateways' APIs on loopback for local development (no key, no spend; needs msw)",
     )
     .option('--port <port>', 'the port on 127.0.0.1 (0: any free port)', '4010')
     .option(
@@ -235,7 +235,7 @@ export function registerSimulator(program: Command, ctx: Context): void {
       `Kling gateway simulator on ${sim.url} (seed ${sim.seed}; a 150 s render takes ${150 * timeScale} s)`,
     );
     out.line(
-      'It speaks API in One, apiframe, EvoLink and Modellix; any API key works (sk-invalid answers 401).',
+      'It speaks API in One, apiframe, EvoLink, Modellix, fal and the official Kling API; any API key works (sk-invalid answers 401).',
     );
     out.line('Point a client at it:');
     out.line(
