@@ -51,6 +51,7 @@ function refuseAuth(protocol: GatewayProtocol, failure: GatewayError | WireReply
 function gatewayTasks(state: SimulatorState, protocol: GatewayProtocol, request: Request): GatewayTasks {
   return {
     tasks: state.tasksOf(protocol.id),
+    ...(state.maxConcurrentTasks === undefined ? {} : { maxConcurrentTasks: state.maxConcurrentTasks }),
     view: (task) => state.view(task),
     contextOf: (task) => replyContext(state, request, task),
   };

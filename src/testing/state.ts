@@ -45,6 +45,7 @@ export class SimulatorState {
   readonly hold: boolean;
   readonly strict: boolean;
   readonly requireExplicitDefaults: boolean;
+  readonly maxConcurrentTasks: number | undefined;
   /** Which of Modellix's documented create paths exist (option `modellixCreatePaths`). */
   readonly modellixCreatePaths: readonly ('bare' | 'async')[];
   readonly apiinoneShape: ApiInOneShape;
@@ -79,6 +80,7 @@ export class SimulatorState {
     this.hold = options.hold ?? false;
     this.strict = options.strict ?? true;
     this.requireExplicitDefaults = options.requireExplicitDefaults ?? false;
+    this.maxConcurrentTasks = options.maxConcurrentTasks;
     this.modellixCreatePaths = options.modellixCreatePaths ?? ['bare', 'async'];
     for (const name of this.modellixCreatePaths) {
       if (name !== 'bare' && name !== 'async') {

@@ -110,6 +110,11 @@ export interface SimulatorOptions {
    */
   requireExplicitDefaults?: boolean;
   /**
+   * Tasks in flight at once before a gateway that documents a concurrency limit refuses a create
+   * (Kling's own API: 10 per model version, code 1303). `Infinity` lifts it for load tests.
+   */
+  maxConcurrentTasks?: number;
+  /**
    * Which of Modellix's two documented create paths exist: `bare`, `/api/v1/kling/kling-v3-omni-video`
    * (the vendor's CLI, "without the removed async suffix"), and `async`, `…/kling-v3-omni-video/async`
    * (its docs page and its skill). Default both, so a client written from either document works; a test

@@ -33,6 +33,8 @@ describe('kling quote', { timeout: TEST_TIMEOUT_MS }, () => {
     expect(quotes.map((q) => [q.gateway, q.usd])).toEqual([
       ['apiframe', 0.56],
       ['evolink', 1.2],
+      ['kling', 1.344],
+      ['fal', 1.344],
       ['apiinone', 6.4],
     ]);
     expect(body.unavailable).toEqual([

@@ -186,7 +186,7 @@ describe('input', () => {
     const error = thrown(() => parseWebhook({ gateway: 'evolink', rawBody: parsedBody, headers: {} }));
     expect(KlingValidationError.is(error) && error.issues[0]?.path).toEqual(['rawBody']);
     const unknown = thrown(() =>
-      parseWebhook({ gateway: 'kling' as ParseWebhookInput['gateway'], rawBody: '{}', headers: {} }),
+      parseWebhook({ gateway: 'nope' as ParseWebhookInput['gateway'], rawBody: '{}', headers: {} }),
     );
     expect(KlingValidationError.is(unknown)).toBe(true);
   });

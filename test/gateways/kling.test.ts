@@ -131,16 +131,6 @@ describe('kling toWire: image-to-video and omni', () => {
       ],
       settings: { multi_shot: false, audio: 'off', resolution: '720p', aspect_ratio: '9:16', duration: 5 },
     });
-    const video = toWire({ prompt: 'p', referenceVideos: ['https://cdn.example.com/in.mp4'] });
-    expect(video.path).toBe(KLING_PATHS.omni);
-    // The reference video sets the length: no duration (the request schema refuses one).
-    expect(video.body).toEqual({
-      contents: [
-        { type: 'prompt', text: 'p' },
-        { type: 'feature_video', url: 'https://cdn.example.com/in.mp4' },
-      ],
-      settings: { multi_shot: false, audio: 'off', resolution: '720p' },
-    });
     const elements = toWire({ prompt: 'p', elements: [{ id: '1' }, { id: '2' }] });
     expect(elements.path).toBe(KLING_PATHS.omni);
     expect(elements.body).toMatchObject({
@@ -288,6 +278,10 @@ describe('kling: what it cannot take is refused before any request', () => {
   });
   it.each<[string, VideoRequest]>([
     ['negativePrompt', { prompt: 'p', negativePrompt: 'blur' }],
+    [
+      'a reference video (rules unverified)',
+      { prompt: 'p', referenceVideos: ['https://cdn.example.com/in.mp4'] },
+    ],
     ['aspectRatio with a first frame', { prompt: 'p', startImage: img, aspectRatio: '16:9' }],
     ['a prompt beside customize shots', { prompt: 'p', multiShot: { type: 'customize', shots } }],
     ['an idempotency key', { prompt: 'p' }],

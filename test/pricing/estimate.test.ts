@@ -226,7 +226,6 @@ describe('quote', () => {
     ).toEqual(['evolink', 'kling', 'fal', 'apiframe']);
     expect(quote({ prompt, referenceVideos: ['https://e.com/v.mp4'] }).map((e) => e.gateway)).toEqual([
       'modellix',
-      'kling',
     ]);
     expect(quote({ prompt, mode: '4k' }).map((e) => e.gateway)).toEqual([
       'kling',

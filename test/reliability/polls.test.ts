@@ -28,11 +28,17 @@ beforeAll(async () => {
 });
 afterAll(() => sim.close());
 
+/**
+ * Kling's own API admits 10 tasks per model version at once by default (code 1303, its concurrency page):
+ * a thousand concurrent tasks would be refused there, as the simulator does, so it sits this one out.
+ */
+const POLLED = GATEWAY_IDS.filter((gateway) => gateway !== 'kling');
+
 it(`${WAITS} concurrent waits through ${FAILURE_RATE * 100}% failing polls: none lost`, async () => {
   let exhausted = 0;
   const logger = { warn: (message: string) => void (message.includes('still waiting') && exhausted++) };
   const clients = Object.fromEntries(
-    GATEWAY_IDS.map((gateway) => [
+    POLLED.map((gateway) => [
       gateway,
       new KlingClient({
         gateway,
@@ -49,7 +55,7 @@ it(`${WAITS} concurrent waits through ${FAILURE_RATE * 100}% failing polls: none
 
   const handles: TaskHandle[] = await Promise.all(
     Array.from({ length: WAITS }, (_, i) => {
-      const gateway = GATEWAY_IDS[i % GATEWAY_IDS.length] as GatewayId;
+      const gateway = POLLED[i % POLLED.length] as GatewayId;
       // The submits are not under test here: give them room on a busy machine.
       return clients[gateway].submit({ prompt: `poll test ${i}` }, { timeoutMs: 120_000 });
     }),

@@ -214,8 +214,8 @@ describe('unknown input', () => {
     expect(parseVideoRequest({ prompt, providerOptions: { evolink: { x: 1 } } }).providerOptions).toEqual({
       evolink: { x: 1 },
     });
-    expect(problems({ prompt, providerOptions: { kling: {} } })).toEqual([
-      'providerOptions.kling: unknown field',
+    expect(problems({ prompt, providerOptions: { replicate: {} } })).toEqual([
+      'providerOptions.replicate: unknown field',
     ]);
   });
   it('rejects a non-object with a clear message', () => {

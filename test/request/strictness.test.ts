@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
+  GATEWAY_IDS,
   KlingValidationError,
   estimateCost as mainEstimate,
   quote as mainQuote,
@@ -35,7 +36,7 @@ describe('validateForGateway', () => {
     expect(error.issues).toEqual([
       {
         path: ['gateway'],
-        message: "unknown gateway 'nope'; use one of apiinone, apiframe, evolink, modellix",
+        message: `unknown gateway 'nope'; use one of ${GATEWAY_IDS.join(', ')}`,
       },
     ]);
     expect(refusal(() => validateForGateway('evolnk' as never, { prompt })).issues[0]?.message).toMatch(

@@ -89,9 +89,15 @@ function settingsOf(request: ResolvedVideoRequest, kind: KlingKind): Record<stri
 function contentsOf(request: ResolvedVideoRequest, prompt: string | undefined): Record<string, unknown>[] {
   const contents: Record<string, unknown>[] = [];
   if (prompt !== undefined) contents.push({ type: 'prompt', text: prompt });
-  if (typeof request.startImage === 'string') contents.push({ type: 'first_frame', url: request.startImage });
-  if (typeof request.endImage === 'string') contents.push({ type: 'last_frame', url: request.endImage });
-  for (const url of request.referenceImages ?? []) contents.push({ type: 'refer_image', url });
+  if (typeof request.startImage === 'string') {
+    contents.push({ type: 'first_frame', url: imageField(request.startImage) });
+  }
+  if (typeof request.endImage === 'string') {
+    contents.push({ type: 'last_frame', url: imageField(request.endImage) });
+  }
+  for (const url of request.referenceImages ?? []) {
+    contents.push({ type: 'refer_image', url: typeof url === 'string' ? imageField(url) : url });
+  }
   for (const url of request.referenceVideos ?? []) contents.push({ type: 'feature_video', url });
   (request.elements ?? []).forEach((element, i) => {
     contents.push({ type: 'element', element_id: element.id, id: `element_${i + 1}` });
@@ -205,4 +211,12 @@ function actualCost(billing: unknown): TaskCost | undefined {
   return usd > 0
     ? { amount: usd, unit: 'usd', reserved: false }
     : { amount: units, unit: 'credits', reserved: false };
+}
+
+/** An image as Kling takes it: a URL, or base64 without the `data:…;base64,` prefix (its docs say so). */
+function imageField(value: string): string {
+  const comma = value.indexOf(',');
+  return value.startsWith('data:') && comma > 0 && value.slice(0, comma).endsWith(';base64')
+    ? value.slice(comma + 1)
+    : value;
 }

@@ -44,7 +44,11 @@ export const catalog = {
       endImage: yes,
       // Omni video (`refer_image`, `feature_video`): POST /omni-video/kling-3.0-omni.
       referenceImages: yes,
-      referenceVideos: yes,
+      // The omni page's rules for a feature video (whether multi_shot and duration go with it) read two
+      // ways, and our request leaves duration out with a reference video: refused until a live check.
+      referenceVideos: no(
+        'the official Kling API documents a reference video (feature_video) with rules on multi_shot and duration that the SDK has not verified',
+      ),
       elements: yes,
       watermark: yes,
       callbackUrl: yes,

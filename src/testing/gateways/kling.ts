@@ -875,6 +875,8 @@ export interface KlingProtocol extends GatewayProtocol {
     body: JsonObject,
     tasks: readonly TaskRecord[],
     view: (task: TaskRecord) => TaskView,
+    /** The cap on tasks in flight (default: the protocol's `maxConcurrentTasks`, 10). */
+    limit?: number,
   ): WireReply | undefined;
   /** Whether another task of the account already uses the body's external_task_id ("must be unique"). */
   externalIdTaken(body: JsonObject, tasks: readonly TaskRecord[]): boolean;
@@ -1105,7 +1107,7 @@ export function createKlingProtocol(options: KlingSimConfig = {}): KlingProtocol
     return { status: 200, body: envelope(legacyRecord(task, view(task), contextOf(task))) };
   };
 
-  const admit: KlingProtocol['admit'] = (endpoint, body, tasks, view) => {
+  const admit: KlingProtocol['admit'] = (endpoint, body, tasks, view, limit = config.maxConcurrentTasks) => {
     const version = modelVersionOf(endpoint, body);
     const active = tasks.filter((task) => {
       const state = view(task).state;
@@ -1113,7 +1115,7 @@ export function createKlingProtocol(options: KlingSimConfig = {}): KlingProtocol
         (state === 'queued' || state === 'running') && modelVersionOf(endpointOf(task), task.body) === version
       );
     }).length;
-    return active >= config.maxConcurrentTasks ? codeReply(1303) : undefined;
+    return active >= limit ? codeReply(1303) : undefined;
   };
 
   const callbacks: CallbackProtocol = {
@@ -1159,7 +1161,8 @@ export function createKlingProtocol(options: KlingSimConfig = {}): KlingProtocol
       const verdict = authenticate(request, standard, nowEpochMs);
       return verdict.ok ? verdict.key : codeReply(verdict.code);
     },
-    admitCreate: (body, { tasks, view }) => admit(inferEndpoint(body), body, tasks, view),
+    admitCreate: (body, { tasks, view, maxConcurrentTasks }) =>
+      admit(inferEndpoint(body), body, tasks, view, maxConcurrentTasks),
     listRoutes: [
       {
         method: 'GET',
@@ -1186,7 +1189,8 @@ export function createKlingProtocol(options: KlingSimConfig = {}): KlingProtocol
       ...base,
       createPath: KLING_CREATE_PATHS[endpoint],
       validate: (body, problems) => validateAt(endpoint, body, problems),
-      admitCreate: (body, { tasks, view }) => admit(endpoint, body, tasks, view),
+      admitCreate: (body, { tasks, view, maxConcurrentTasks }) =>
+        admit(endpoint, body, tasks, view, maxConcurrentTasks),
       newTaskId: (random, createdAt) => {
         const id = newTaskId(random);
         void createdAt;

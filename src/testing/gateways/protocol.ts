@@ -91,6 +91,8 @@ export interface CallbackProtocol {
 export interface GatewayTasks {
   /** The tasks this gateway created, oldest first. */
   readonly tasks: readonly TaskRecord[];
+  /** The caller's cap on tasks in flight at once (`SimulatorOptions.maxConcurrentTasks`), if any. */
+  readonly maxConcurrentTasks?: number;
   view(task: TaskRecord): TaskView;
   contextOf(task: TaskRecord): ReplyContext;
 }
