@@ -10,6 +10,7 @@ import {
   type SucceededTask,
   type Task,
   type TaskStatus,
+  type WireRequest,
 } from '../gateways/index.js';
 import { type Clock, systemClock } from '../http/clock.js';
 import { Exchange } from '../http/exchange.js';
@@ -240,23 +241,8 @@ export class KlingClient {
   ): Promise<Task> {
     const id = taskIdOf(idOrHandle, this.gateway);
     const wire = this.#adapter.statusRequest(id, { paths: this.#paths });
-    const task = await this.#http.send(
-      {
-        kind: 'read',
-        lane,
-        ...wire,
-        signal: options.signal,
-        timeoutMs: options.timeoutMs,
-        maxRetries: options.maxRetries,
-      },
-      (reply) => {
-        const now = this.#clock.now();
-        const context: ParseContext =
-          this.#statusMap === undefined
-            ? { now, taskId: id }
-            : { now, taskId: id, statusMap: this.#statusMap };
-        return this.#adapter.parseTask(reply, context);
-      },
+    const task = await this.#read(wire, id, options, lane, (reply, context) =>
+      this.#adapter.parseTask(reply, context),
     );
     if (task.id !== id) {
       // A proxy or cache answering for another task must never end this one's wait.
@@ -275,6 +261,34 @@ export class KlingClient {
     return this.#adapter.needsResult?.(task) === true ? this.#readResult(id, task, options, lane) : task;
   }
 
+  /** One status-kind read of task `id`, its reply parsed with the client's status words and clock. */
+  #read(
+    wire: WireRequest,
+    id: string,
+    options: GetTaskOptions,
+    lane: Lane,
+    parse: (reply: unknown, context: ParseContext) => Task,
+  ): Promise<Task> {
+    return this.#http.send(
+      {
+        kind: 'read',
+        lane,
+        ...wire,
+        signal: options.signal,
+        timeoutMs: options.timeoutMs,
+        maxRetries: options.maxRetries,
+      },
+      (reply) => {
+        const now = this.#clock.now();
+        const context: ParseContext =
+          this.#statusMap === undefined
+            ? { now, taskId: id }
+            : { now, taskId: id, statusMap: this.#statusMap };
+        return parse(reply, context);
+      },
+    );
+  }
+
   /**
    * The second read of a task whose status says finished but carries no result (fal): the result, or,
    * for an error reply that the adapter reads as the task's failure, the failed task.
@@ -287,23 +301,8 @@ export class KlingClient {
     }
     const wire = resultRequest.call(adapter, id, { paths: this.#paths });
     try {
-      return await this.#http.send(
-        {
-          kind: 'read',
-          lane,
-          ...wire,
-          signal: options.signal,
-          timeoutMs: options.timeoutMs,
-          maxRetries: options.maxRetries,
-        },
-        (reply) => {
-          const now = this.#clock.now();
-          const context: ParseContext =
-            this.#statusMap === undefined
-              ? { now, taskId: id }
-              : { now, taskId: id, statusMap: this.#statusMap };
-          return parseResult.call(adapter, reply, statusTask, context);
-        },
+      return await this.#read(wire, id, options, lane, (reply, context) =>
+        parseResult.call(adapter, reply, statusTask, context),
       );
     } catch (error) {
       const failed = KlingApiError.is(error) ? adapter.resultFailure?.(error, statusTask) : undefined;

@@ -8,12 +8,12 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CAPABILITIES, findMissingRequired, findUnsupported } from '../../src/catalog/index.js';
+import { CAPABILITIES, findUnsupported } from '../../src/catalog/index.js';
 import { apiframe } from '../../src/gateways/apiframe/adapter.js';
 import type { VideoRequest } from '../../src/index.js';
 import { validateForGateway } from '../../src/request/index.js';
 import { fixtures } from '../fixtures/load.js';
-import { validRequest } from '../helpers/arbitraries.js';
+import { fitTo, validRequest } from '../helpers/arbitraries.js';
 import { type Schema, validateSchema } from '../helpers/json-schema.js';
 
 interface OpenApi {
@@ -55,18 +55,6 @@ const schemaProblems = (body: unknown) => validateSchema(SCHEMA, body);
 
 const wire = (request: unknown) =>
   apiframe.toWire(validateForGateway('apiframe', request), { paths: apiframe.paths }).body;
-
-/** Drops what apiframe can't take (per the catalog), so most generated requests reach the adapter. */
-function fitToApiframe(request: VideoRequest): VideoRequest {
-  const fitted: Record<string, unknown> = { ...request };
-  for (let i = 0; i < 20; i++) {
-    const problem = [...findUnsupported('apiframe', fitted), ...findMissingRequired('apiframe', fitted)][0];
-    if (problem === undefined) break;
-    if (problem.field === 'prompt') fitted.prompt = 'a fox in the snow';
-    else delete fitted[problem.field];
-  }
-  return fitted as VideoRequest;
-}
 
 describe("apiframe's OpenAPI document", () => {
   it('is the checked-in 3.1 document, and its kling-3.0 request schema is closed at both levels', () => {
@@ -120,7 +108,7 @@ describe("apiframe's OpenAPI document", () => {
         const varied: Record<string, unknown> = { ...generated };
         // Prompts of every length up to apiframe's own limit, not only the arbitraries' short ones.
         if (promptLength > 2000) varied.prompt = 'p'.repeat(promptLength);
-        const request = fitToApiframe(varied as VideoRequest);
+        const request = fitTo('apiframe', varied as VideoRequest);
         let body: Record<string, unknown> | undefined;
         try {
           body = wire(request);

@@ -6,12 +6,11 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { findMissingRequired, findUnsupported } from '../../src/catalog/index.js';
 import { evolink } from '../../src/gateways/evolink/adapter.js';
 import type { VideoRequest } from '../../src/index.js';
 import { validateForGateway } from '../../src/request/index.js';
 import { fixtures, loadFixture } from '../fixtures/load.js';
-import { validRequest } from '../helpers/arbitraries.js';
+import { fitTo, validRequest } from '../helpers/arbitraries.js';
 import { type Schema, validateSchema } from '../helpers/json-schema.js';
 
 const SCHEMAS: Record<string, Schema> = {
@@ -28,18 +27,6 @@ function schemaProblems(body: Record<string, unknown> | undefined): string[] {
 
 const wire = (request: unknown) =>
   evolink.toWire(validateForGateway('evolink', request), { paths: evolink.paths }).body;
-
-/** Drops what EvoLink can't take (per the catalog), so most generated requests reach the adapter. */
-function fitToEvolink(request: VideoRequest): VideoRequest {
-  const fitted: Record<string, unknown> = { ...request };
-  for (let i = 0; i < 20; i++) {
-    const problem = [...findUnsupported('evolink', fitted), ...findMissingRequired('evolink', fitted)][0];
-    if (problem === undefined) break;
-    if (problem.field === 'prompt') fitted.prompt = 'a fox in the snow';
-    else delete fitted[problem.field];
-  }
-  return fitted as VideoRequest;
-}
 
 describe("EvoLink's request schemas", () => {
   it('are read by the validator: documented examples pass, wrong bodies fail', () => {
@@ -101,7 +88,7 @@ describe("EvoLink's request schemas", () => {
           delete varied.startImage;
           delete varied.endImage;
         }
-        const request = fitToEvolink(varied as VideoRequest);
+        const request = fitTo('evolink', varied as VideoRequest);
         let body: Record<string, unknown> | undefined;
         try {
           body = wire(request);

@@ -1,5 +1,11 @@
 import fc from 'fast-check';
-import { GATEWAY_IDS } from '../../src/catalog/index.js';
+import {
+  findMissingRequired,
+  findUnsupported,
+  GATEWAY_IDS,
+  type GatewayId,
+  type VideoRequest,
+} from '../../src/catalog/index.js';
 
 // fc.webUrl is slow to generate; sample a pool once (seeded) and draw from it.
 const urlPool = fc.sample(fc.webUrl({ validSchemes: ['https', 'http'], withQueryParameters: true }), {
@@ -168,3 +174,19 @@ export const validRequest = fc
     }
     return fc.constant(base);
   });
+
+/**
+ * Drops what `gateway` can't take (per the catalog), filling a missing prompt or mode, so generated
+ * requests reach the adapter and the accepting side of a property gets exercised.
+ */
+export function fitTo(gateway: GatewayId, request: VideoRequest): VideoRequest {
+  const fitted: Record<string, unknown> = { ...request };
+  for (let i = 0; i < 20; i++) {
+    const problem = [...findUnsupported(gateway, fitted), ...findMissingRequired(gateway, fitted)][0];
+    if (problem === undefined) break;
+    if (problem.field === 'prompt') fitted.prompt = 'a fox in the snow';
+    else if (problem.field === 'mode') fitted.mode = 'pro';
+    else delete fitted[problem.field];
+  }
+  return fitted as VideoRequest;
+}

@@ -6,10 +6,8 @@
  */
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { findMissingRequired, findUnsupported } from '../../src/catalog/index.js';
 import {
   GATEWAY_IDS,
-  type GatewayId,
   KlingApiError,
   KlingAuthError,
   KlingClient,
@@ -23,25 +21,12 @@ import {
   type VideoRequest,
 } from '../../src/index.js';
 import { createGatewaySimulator } from '../../src/testing/index.js';
-import { nearValidRequest, validRequest } from '../helpers/arbitraries.js';
+import { fitTo, nearValidRequest, validRequest } from '../helpers/arbitraries.js';
 import { inProcessFetch } from '../helpers/in-process.js';
 import { json, scriptedFetch } from '../helpers/scripted-fetch.js';
 import { figure } from './figures.js';
 
 const numRuns = Number(process.env.FC_RUNS ?? 10_000);
-
-/** Drops what the gateway can't take (per the catalog), so the accepting side of the property gets exercised. */
-function fitTo(gateway: GatewayId, request: VideoRequest): VideoRequest {
-  const fitted: Record<string, unknown> = { ...request };
-  for (let i = 0; i < 20; i++) {
-    const problem = [...findUnsupported(gateway, fitted), ...findMissingRequired(gateway, fitted)][0];
-    if (problem === undefined) break;
-    if (problem.field === 'prompt') fitted.prompt = 'a fox in the snow';
-    else if (problem.field === 'mode') fitted.mode = 'pro';
-    else delete fitted[problem.field];
-  }
-  return fitted as VideoRequest;
-}
 
 describe('random requests against each gateway', () => {
   const sim = createGatewaySimulator({
