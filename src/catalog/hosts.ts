@@ -66,6 +66,11 @@ export function classifyHost(hostname: string): HostClass | null {
   return found === null ? null : { of: 'name', ...found };
 }
 
+/** Whether a URL's hostname is this machine (`localhost`, `*.localhost`, 127.0.0.0/8, `::1`). */
+export function isLoopbackHost(hostname: string): boolean {
+  return classifyHost(hostname)?.kind === 'loopback';
+}
+
 /**
  * Why an IP address is not public, or null when it is: loopback, private, link-local, unique-local,
  * CGNAT, cloud metadata, IANA's special-purpose blocks, and for IPv6 anything outside global unicast.

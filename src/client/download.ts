@@ -3,6 +3,7 @@ import { open, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { isLoopbackHost } from '../catalog/hosts.js';
 import type { GatewayId } from '../catalog/index.js';
 import {
   KlingApiError,
@@ -54,12 +55,10 @@ export interface DownloadContext {
   loopbackClient: boolean;
 }
 
-const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
-
 /** True when `origin` (the client's baseUrl) is on loopback: the simulator, whose videos are there too. */
 export function isLoopbackOrigin(origin: string): boolean {
   try {
-    return LOOPBACK.test(new URL(origin).hostname);
+    return isLoopbackHost(new URL(origin).hostname);
   } catch {
     return false;
   }
@@ -224,7 +223,7 @@ function checkedVideoUrl(value: unknown, index: number, allowPrivate: boolean): 
   } catch {
     return fail(`is not a valid URL (${excerpt(value)})`);
   }
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && LOOPBACK.test(url.hostname))) {
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname))) {
     fail('only https result URLs are downloaded (http on loopback)');
   }
   if (url.username !== '' || url.password !== '') fail('must not carry credentials');

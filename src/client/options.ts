@@ -7,6 +7,7 @@
  * a few `typeof` checks and allocate nothing; only invalid options pay for the full list of problems.
  */
 import type { Dispatcher } from 'undici';
+import { isLoopbackHost } from '../catalog/hosts.js';
 import { GATEWAY_IDS, GATEWAYS, type GatewayId, isGatewayId } from '../catalog/index.js';
 import { KlingValidationError, type ValidationIssue, type ValidationSubject } from '../errors.js';
 import type { GatewayPaths, TaskStatus } from '../gateways/index.js';
@@ -215,8 +216,6 @@ const CLIENT_DEFAULTS = {
   maxResponseBytes: 4 * 1024 * 1024,
 } as const;
 
-const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
-
 /** Why `value` can't be an API origin, or undefined (with the origin) when it can. */
 function originOf(value: unknown): { origin?: string; problem?: string } {
   if (typeof value !== 'string') return { problem: `must be a URL string (got ${describe(value)})` };
@@ -226,7 +225,7 @@ function originOf(value: unknown): { origin?: string; problem?: string } {
   } catch {
     return { problem: 'must be an absolute URL such as https://api.evolink.ai' };
   }
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && LOOPBACK.test(url.hostname))) {
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname))) {
     return { problem: 'must use https (plain http is allowed only on loopback)' };
   }
   if (

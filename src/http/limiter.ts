@@ -1,4 +1,5 @@
 import { KlingTimeoutError } from '../errors.js';
+import { MAX_TIMER_MS } from './clock.js';
 
 /**
  * Which share of the slots a call may take. `poll`: the reads a wait loop makes, which may be
@@ -175,7 +176,7 @@ export class Limiter {
         },
       };
       if (signal !== undefined) this.#watch(signal, waiter);
-      if (timeoutMs !== undefined && timeoutMs < 2 ** 31) {
+      if (timeoutMs !== undefined && timeoutMs <= MAX_TIMER_MS) {
         timer = setTimeout(() => {
           if (signal !== undefined) this.#unwatch(signal, waiter);
           waiter.leave(

@@ -434,7 +434,7 @@ async function* idleLimited(
   controller: AbortController,
   done: () => void,
 ): AsyncGenerator<Uint8Array> {
-  const limited = Number.isFinite(idleMs) && idleMs <= LONGEST_TIMER_MS;
+  const limited = Number.isFinite(idleMs) && idleMs <= MAX_TIMER_MS;
   try {
     for (;;) {
       const timer = limited
@@ -457,11 +457,10 @@ async function* idleLimited(
 }
 
 /** Node runs a longer timer after ~1 ms (it clamps); a download's idle limit past this is none. */
-const LONGEST_TIMER_MS = 2 ** 31 - 1;
 
 /** undici's own limits for a download: the idle limit between chunks, and no shorter header limit. */
 function streamTimeouts(timeoutMs: number): { bodyTimeout: number; headersTimeout?: number } {
-  const bodyTimeout = Number.isFinite(timeoutMs) && timeoutMs <= LONGEST_TIMER_MS ? timeoutMs : 0;
+  const bodyTimeout = Number.isFinite(timeoutMs) && timeoutMs <= MAX_TIMER_MS ? timeoutMs : 0;
   // undici's default header limit is 300 s: past it, our own deadline governs.
   return timeoutMs > 300_000 ? { bodyTimeout, headersTimeout: 0 } : { bodyTimeout };
 }

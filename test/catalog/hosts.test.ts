@@ -10,6 +10,7 @@ import {
   classifyHostName,
   classifyIp,
   embeddedIpv4,
+  isLoopbackHost,
 } from '../../src/catalog/hosts.js';
 import { hostKind } from '../../src/http/address.js';
 import { nonPublicHostReason } from '../../src/request/url-rules.js';
@@ -260,4 +261,19 @@ describe('the two callers refuse the same hosts', () => {
   ])('%s', (host) => {
     expect(nonPublicHostReason(host) === null).toBe(hostKind(host) === undefined);
   });
+});
+
+describe('isLoopbackHost (the http exception for base URLs and downloads)', () => {
+  it.each(['localhost', 'LOCALHOST', 'api.localhost', '127.0.0.1', '127.9.8.7', '[::1]'])(
+    '%s is this machine',
+    (host) => {
+      expect(isLoopbackHost(host)).toBe(true);
+    },
+  );
+  it.each(['localhost.example.com', '10.0.0.1', '169.254.169.254', '[::2]', 'example.com', '128.0.0.1'])(
+    '%s is not',
+    (host) => {
+      expect(isLoopbackHost(host)).toBe(false);
+    },
+  );
 });
