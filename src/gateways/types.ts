@@ -7,7 +7,7 @@ export type { FailedTask, SucceededTask, Task, TaskCost, TaskStatus, Video } fro
 
 /** An HTTP request an adapter wants sent, relative to the client's base URL. */
 export interface WireRequest {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   path: string;
   headers: Record<string, string>;
   body?: Record<string, unknown>;
@@ -94,7 +94,7 @@ export interface GatewayAdapter {
   /** The create request for a validated request (the gateway's support was checked before). */
   toWire(
     request: ResolvedVideoRequest,
-    options: { paths: GatewayPaths; idempotencyKey?: string },
+    options: { paths: GatewayPaths; idempotencyKey?: string; externalId?: string },
   ): WireRequest;
   /** The status request for a task id. */
   statusRequest(id: string, options: { paths: GatewayPaths }): WireRequest;
@@ -141,6 +141,48 @@ export interface GatewayAdapter {
    * with the model's error), as the failed task; undefined when the error is the read's own (thrown).
    */
   resultFailure?(error: ResultError, statusTask: Task): Task | undefined;
+
+  // Batch status (the official Kling API's `GET /tasks?task_ids=a,b,…`): the poll scheduler coalesces
+  // the ids due at once into one request of at most `maxBatchStatusIds`.
+
+  /** The most ids one batch status request may carry; a gateway without batch reads leaves it out. */
+  readonly maxBatchStatusIds?: number;
+  /** The status request for several tasks (1 to `maxBatchStatusIds` ids). */
+  batchStatusRequest?(ids: readonly string[], options: { paths: GatewayPaths }): WireRequest;
+  /**
+   * Reads a 2xx batch status reply: each task it names, by id. An id asked for but absent from the map
+   * was not in the reply (the caller reads it alone); throws `KlingResponseError` when the reply is not
+   * a list of tasks.
+   */
+  parseBatchStatus?(body: unknown, context: ParseContext): Map<string, Task>;
+
+  // Recovery by an id we chose: where the gateway takes an external id on create (Kling's
+  // `external_task_id`), `toWire` receives `externalId` and the task can be looked up by it after an
+  // uncertain submit.
+
+  /** True when creates carry an external id the task can be looked up by (`lookupRequest`). */
+  readonly externalIds?: boolean;
+  /** The request that looks a task up by the external id its create carried. */
+  lookupRequest?(externalId: string, options: { paths: GatewayPaths }): WireRequest;
+  /**
+   * Reads a 2xx lookup reply: the task, or `null` when the reply proves no task carries that id (safe
+   * to send again); throws `KlingResponseError` when the reply is unreadable (not proof of anything).
+   */
+  parseLookup?(body: unknown, context: ParseContext): Task | null;
+
+  // Cancel (fal `PUT …/requests/{id}/cancel`): a gateway without a documented cancel leaves these out.
+
+  /** The request that cancels task `id`. */
+  cancelRequest?(id: string, options: { paths: GatewayPaths }): WireRequest;
+  /** Reads the cancel reply (2xx or the vendor's "already finished" answer): whether it was canceled. */
+  parseCancel?(status: number, body: unknown): CancelReply;
+}
+
+/** What a cancel request achieved. */
+export interface CancelReply {
+  /** `canceled`: the gateway took the cancel; `too-late`: the task had already finished (or started, where that is final). */
+  outcome: 'canceled' | 'too-late';
+  message?: string;
 }
 
 /** What `resultFailure` sees of an error reply (a `KlingApiError`'s fields). */

@@ -45,6 +45,11 @@ export interface ExchangeConfig {
   uploadBaseUrl: string;
   /** The gateway's auth headers; they win over any header a request carries. */
   authHeaders: Record<string, string>;
+  /**
+   * Auth headers that change over the client's life (a Kling JWT regenerated before it expires): called
+   * for every attempt, they win over `authHeaders` and any header a request carries.
+   */
+  authSource?: (() => Record<string, string>) | undefined;
   /** Headers every request carries (accept, user-agent). */
   headers: Record<string, string>;
   /** The gateway's reading of an error reply (JSON, or null when the body was empty). */
@@ -69,7 +74,7 @@ export interface ExchangeRequest {
    * `control` (the default) for everything a caller does directly.
    */
   lane?: Lane | undefined;
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   /** Joined to the origin of the kind: the upload origin for `upload`, the API's otherwise. */
   path: string;
   headers: Record<string, string>;
@@ -193,9 +198,12 @@ export class Exchange {
     const config = this.#config;
     const url = `${request.kind === 'upload' ? config.uploadBaseUrl : config.baseUrl}${request.path}`;
     // Status reads (no headers of their own) share one object; auth headers always win.
-    const headers = isEmpty(request.headers)
-      ? config.headers
-      : { ...config.headers, ...request.headers, ...config.authHeaders };
+    const headers =
+      config.authSource !== undefined
+        ? { ...config.headers, ...request.headers, ...config.authHeaders, ...config.authSource() }
+        : isEmpty(request.headers)
+          ? config.headers
+          : { ...config.headers, ...request.headers, ...config.authHeaders };
     const raw = request.body;
     const body = raw === undefined || raw instanceof FormData ? raw : JSON.stringify(raw);
     try {

@@ -13,7 +13,7 @@ import { MAX_TIMER_MS, setLongTimeout } from './clock.js';
 
 export interface HttpRequest {
   gateway: GatewayId;
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   url: string;
   headers: Record<string, string>;
   /**
