@@ -274,15 +274,18 @@ export class KlingSubmitUncertainError extends KlingError {
     brandCheck('KlingSubmitUncertainError');
   readonly gateway: GatewayId;
   readonly idempotencyKey?: string;
+  /** The id the create carried where the gateway takes one (Kling's `external_task_id`): `client.recover` looks it up. */
+  readonly externalId?: string;
 
   constructor(
     gateway: GatewayId,
     message: string,
-    options: Omit<ErrorOptions, 'taskState'> & { idempotencyKey?: string } = {},
+    options: Omit<ErrorOptions, 'taskState'> & { idempotencyKey?: string; externalId?: string } = {},
   ) {
     super(message, { ...options, taskState: 'may-exist' });
     this.gateway = gateway;
     if (options.idempotencyKey !== undefined) this.idempotencyKey = options.idempotencyKey;
+    if (options.externalId !== undefined) this.externalId = options.externalId;
   }
 }
 

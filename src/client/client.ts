@@ -1,7 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { inspect } from 'node:util';
 import { CAPABILITIES, GATEWAYS, type GatewayId, type VideoRequest } from '../catalog/index.js';
-import { KlingApiError, KlingResponseError, KlingUnsupportedError, KlingValidationError } from '../errors.js';
+import {
+  KlingApiError,
+  KlingResponseError,
+  KlingSubmitUncertainError,
+  KlingUnsupportedError,
+  KlingValidationError,
+} from '../errors.js';
 import {
   ADAPTERS,
   type GatewayAdapter,
@@ -9,6 +15,7 @@ import {
   type ParseContext,
   type SucceededTask,
   type Task,
+  type TaskLocation,
   type TaskStatus,
   type WireRequest,
 } from '../gateways/index.js';
@@ -200,24 +207,34 @@ export class KlingClient {
     }
     // Local images are uploaded now: after validation and the budget check, before anything paid.
     const ready = await this.#uploads.uploadLocalMedia(resolved, options);
-    const key = idempotencyKey === undefined ? {} : { idempotencyKey };
-    const wire = this.#adapter.toWire(ready, { paths: this.#paths, ...key });
+    // Where the gateway takes an id of ours, every create carries one: the task can be looked up by it.
+    const externalId = this.#adapter.externalIds === true ? randomUUID() : undefined;
+    const key = {
+      ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
+      ...(externalId === undefined ? {} : { externalId }),
+    };
+    const { route, ...wire } = this.#adapter.toWire(ready, { paths: this.#paths, ...key });
     await options.onBeforeSend?.({ gateway: this.gateway, request: ready, estimate, ...key });
     // The exchange judges the outcome: every error out of it carries `taskState`.
-    const { id } = await this.#createPaths.send(wire.path, (path) =>
-      this.#http.send(
-        {
-          kind: 'submit',
-          ...wire,
-          path,
-          signal: options.signal,
-          timeoutMs: options.timeoutMs,
-          maxRetries: options.maxRetries,
-          idempotencyKey,
-        },
-        (reply) => this.#adapter.parseSubmit(reply),
-      ),
-    );
+    let id: string;
+    try {
+      ({ id } = await this.#createPaths.send(wire.path, (path) =>
+        this.#http.send(
+          {
+            kind: 'submit',
+            ...wire,
+            path,
+            signal: options.signal,
+            timeoutMs: options.timeoutMs,
+            maxRetries: options.maxRetries,
+            idempotencyKey,
+          },
+          (reply) => this.#adapter.parseSubmit(reply),
+        ),
+      ));
+    } catch (error) {
+      throw externalId === undefined ? error : withExternalId(error, externalId);
+    }
     this.#logger.info?.('kling-sdk: task submitted', { gateway: this.gateway, id });
     return makeHandle({
       v: 1,
@@ -226,6 +243,7 @@ export class KlingClient {
       submittedAt: new Date(this.#clock.now()).toISOString(),
       estimate,
       ...key,
+      ...(route === undefined ? {} : { route }),
     });
   }
 
@@ -240,7 +258,7 @@ export class KlingClient {
     lane: Lane = 'control',
   ): Promise<Task> {
     const id = taskIdOf(idOrHandle, this.gateway);
-    const wire = this.#adapter.statusRequest(id, { paths: this.#paths });
+    const wire = this.#adapter.statusRequest(id, this.#locate(idOrHandle));
     const task = await this.#read(wire, id, options, lane, (reply, context) =>
       this.#adapter.parseTask(reply, context),
     );
@@ -258,7 +276,15 @@ export class KlingClient {
         status: task.vendorStatus === undefined ? undefined : this.#http.redact(task.vendorStatus),
       });
     }
-    return this.#adapter.needsResult?.(task) === true ? this.#readResult(id, task, options, lane) : task;
+    return this.#adapter.needsResult?.(task) === true
+      ? this.#readResult(id, task, options, lane, this.#locate(idOrHandle))
+      : task;
+  }
+
+  /** Where a task lives: the client's paths, and the route its handle kept (Kling's legacy standard). */
+  #locate(idOrHandle: string | SavedHandle): TaskLocation {
+    const route = typeof idOrHandle === 'string' ? undefined : idOrHandle.route;
+    return route === undefined ? { paths: this.#paths } : { paths: this.#paths, route };
   }
 
   /** One status-kind read of task `id`, its reply parsed with the client's status words and clock. */
@@ -293,13 +319,19 @@ export class KlingClient {
    * The second read of a task whose status says finished but carries no result (fal): the result, or,
    * for an error reply that the adapter reads as the task's failure, the failed task.
    */
-  async #readResult(id: string, statusTask: Task, options: GetTaskOptions, lane: Lane): Promise<Task> {
+  async #readResult(
+    id: string,
+    statusTask: Task,
+    options: GetTaskOptions,
+    lane: Lane,
+    location: TaskLocation,
+  ): Promise<Task> {
     const adapter = this.#adapter;
     const { resultRequest, parseResult } = adapter;
     if (resultRequest === undefined || parseResult === undefined) {
       throw new KlingResponseError(this.gateway, `${this.gateway}: the task finished but has no result read`);
     }
-    const wire = resultRequest.call(adapter, id, { paths: this.#paths });
+    const wire = resultRequest.call(adapter, id, location);
     try {
       return await this.#read(wire, id, options, lane, (reply, context) =>
         parseResult.call(adapter, reply, statusTask, context),
@@ -436,4 +468,18 @@ export class KlingClient {
   toJSON(): { gateway: GatewayId; baseUrl: string } {
     return { gateway: this.gateway, baseUrl: this.baseUrl };
   }
+}
+
+/** An uncertain submit's error, naming the external id its create carried (what `recover` looks up). */
+function withExternalId(error: unknown, externalId: string): unknown {
+  if (!KlingSubmitUncertainError.is(error) || error.externalId !== undefined) return error;
+  return new KlingSubmitUncertainError(
+    error.gateway,
+    `${error.message} It carried external id '${externalId}': client.recover(error) looks it up before anything is resent.`,
+    {
+      cause: error.cause,
+      externalId,
+      ...(error.idempotencyKey === undefined ? {} : { idempotencyKey: error.idempotencyKey }),
+    },
+  );
 }

@@ -12,6 +12,13 @@ export interface SavedHandle {
   submittedAt: string;
   estimate: CostEstimate;
   idempotencyKey?: string;
+  /**
+   * The id this SDK gave the task on create, where the gateway takes one (the official Kling API's
+   * `external_task_id`): `client.recover` looks the task up by it.
+   */
+  externalId?: string;
+  /** Where the task lives, for gateways whose status path depends on its create (Kling's legacy standard). */
+  route?: string;
 }
 
 export interface TaskHandle extends SavedHandle {
@@ -26,6 +33,8 @@ export function makeHandle(saved: SavedHandle): TaskHandle {
     submittedAt: saved.submittedAt,
     estimate: saved.estimate,
     ...(saved.idempotencyKey === undefined ? {} : { idempotencyKey: saved.idempotencyKey }),
+    ...(saved.externalId === undefined ? {} : { externalId: saved.externalId }),
+    ...(saved.route === undefined ? {} : { route: saved.route }),
   };
   return Object.freeze({ ...plain, toJSON: () => ({ ...plain }) });
 }
@@ -37,6 +46,8 @@ const savedHandleSchema = z.object({
   submittedAt: z.iso.datetime(),
   estimate: z.looseObject({ gateway: z.enum(GATEWAY_IDS), exact: z.boolean() }),
   idempotencyKey: z.string().min(1).max(255).optional(),
+  externalId: z.string().min(1).max(255).optional(),
+  route: z.string().min(1).max(255).optional(),
 });
 
 /** What each field of a saved handle must be, in plain words (zod's own text is not shown). */
@@ -49,6 +60,8 @@ const FIELD_RULES: Readonly<Record<string, string>> = {
   'estimate.gateway': `must be one of ${GATEWAY_IDS.join(', ')}`,
   'estimate.exact': 'must be true or false',
   idempotencyKey: 'must be the idempotency key saved with the handle (1–255 characters)',
+  externalId: 'must be the external id saved with the handle (1–255 characters)',
+  route: "must be the route saved with the handle (1–255 characters, the gateway's own)",
 };
 
 const HOW_TO_SAVE = 'save a handle with JSON.stringify(handle) and pass that string (or the object) back';

@@ -69,6 +69,11 @@ export interface SubmitRecord {
   gateway: GatewayId;
   /** Set where the gateway dedupes (apiframe): re-sending with it cannot create a second task. */
   idempotencyKey?: string;
+  /**
+   * Set where the gateway takes an id of ours on create (the official Kling API's `external_task_id`):
+   * after an uncertain submit, `client.recover(record)` looks the task up by it before anything is resent.
+   */
+  externalId?: string;
   request: ResolvedVideoRequest;
   estimate: CostEstimate;
 }

@@ -3,12 +3,14 @@ export { ADAPTERS } from './adapters.js';
 
 export type {
   BalanceReply,
+  CancelReply,
   ErrorDetails,
   GatewayAdapter,
   GatewayPaths,
   HeaderLookup,
   ParseContext,
   SubmitReply,
+  TaskLocation,
   SucceededTask,
   Task,
   TaskCost,

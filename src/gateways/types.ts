@@ -11,6 +11,18 @@ export interface WireRequest {
   path: string;
   headers: Record<string, string>;
   body?: Record<string, unknown>;
+  /**
+   * Where the created task lives, for gateways whose status path depends on how it was created (the
+   * official Kling API's legacy standard reads `/v1/videos/<kind>/<id>`): set by `toWire`, kept in the
+   * handle, and given back to `statusRequest`, `resultRequest` and `cancelRequest`. Opaque to the client.
+   */
+  route?: string;
+}
+
+/** Where a task is: the client's paths, and the route its create request named (from the handle). */
+export interface TaskLocation {
+  paths: GatewayPaths;
+  route?: string | undefined;
 }
 
 /** Paths an adapter uses; `status` holds `{id}`. Overridable per client (`endpoints`). */
@@ -97,7 +109,7 @@ export interface GatewayAdapter {
     options: { paths: GatewayPaths; idempotencyKey?: string; externalId?: string },
   ): WireRequest;
   /** The status request for a task id. */
-  statusRequest(id: string, options: { paths: GatewayPaths }): WireRequest;
+  statusRequest(id: string, options: TaskLocation): WireRequest;
   /** Reads a 2xx create reply; throws `KlingResponseError` when it has no task id. */
   parseSubmit(body: unknown): SubmitReply;
   /** Reads a 2xx status reply; throws `KlingResponseError` when it is not a task. */
@@ -133,7 +145,7 @@ export interface GatewayAdapter {
   /** True when `task`, parsed from a status reply, is finished but its result is not in that reply. */
   needsResult?(task: Task): boolean;
   /** The request that reads a finished task's result. */
-  resultRequest?(id: string, options: { paths: GatewayPaths }): WireRequest;
+  resultRequest?(id: string, options: TaskLocation): WireRequest;
   /** Reads a 2xx result reply as the finished task; throws `KlingResponseError` when it is not one. */
   parseResult?(body: unknown, statusTask: Task, context: ParseContext): Task;
   /**
@@ -173,7 +185,7 @@ export interface GatewayAdapter {
   // Cancel (fal `PUT …/requests/{id}/cancel`): a gateway without a documented cancel leaves these out.
 
   /** The request that cancels task `id`. */
-  cancelRequest?(id: string, options: { paths: GatewayPaths }): WireRequest;
+  cancelRequest?(id: string, options: TaskLocation): WireRequest;
   /** Reads the cancel reply (2xx or the vendor's "already finished" answer): whether it was canceled. */
   parseCancel?(status: number, body: unknown): CancelReply;
 }

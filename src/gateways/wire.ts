@@ -2,7 +2,7 @@
 import type { GatewayId } from '../catalog/index.js';
 import { KlingValidationError } from '../errors.js';
 import { asObject, type Json } from './read.js';
-import type { GatewayPaths, UploadFile, WireRequest } from './types.js';
+import type { GatewayPaths, TaskLocation, UploadFile, WireRequest } from './types.js';
 
 /**
  * Adds a caller's raw fields (`providerOptions.<gateway>`) to a wire body. Objects named in `nested`
@@ -54,6 +54,6 @@ export function multipartForm(
 }
 
 /** The status request every gateway uses: GET on the status path with the task id filled in. */
-export function statusRequestByPath(id: string, { paths }: { paths: GatewayPaths }): WireRequest {
+export function statusRequestByPath(id: string, { paths }: TaskLocation): WireRequest {
   return { method: 'GET', path: paths.status.replace('{id}', encodeURIComponent(id)), headers: {} };
 }
