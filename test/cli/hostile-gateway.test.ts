@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -207,6 +207,26 @@ describe('the handle file of a paid submit', { timeout: TEST_TIMEOUT_MS }, () =>
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('too long for its handle file');
     expect(sim.requests).toEqual([]);
+  });
+
+  it('a second --out never overwrites the handle of an earlier task that was never downloaded', async () => {
+    const sim = await fake({ create: () => ({ body: pendingTask(ID) }) });
+    const cwd = tempDir();
+    const args = [...on(sim.url, 'evolink'), ...FOX, '--yes', '--no-wait', '--out', 'fox.mp4'];
+    const first = await kling(['generate', ...args], { cwd });
+    expect(first.code, first.stderr).toBe(0);
+    const handle = readFileSync(join(cwd, 'fox.mp4.handle.json'), 'utf8');
+    const creates = sim.requests.length;
+    const second = await kling(['generate', ...args], { cwd });
+    expect(second.code).toBe(2);
+    expect(second.stderr).toContain('fox.mp4.handle.json holds the handle of an earlier task');
+    expect(second.stderr).toContain('kling wait');
+    expect(sim.requests.length).toBe(creates); // nothing sent
+    expect(readFileSync(join(cwd, 'fox.mp4.handle.json'), 'utf8')).toBe(handle);
+    // Once the video is there (the task finished and was saved), the same --out may be used again.
+    writeFileSync(join(cwd, 'fox.mp4'), 'video');
+    const third = await kling(['generate', ...args], { cwd });
+    expect(third.code, third.stderr).toBe(0);
   });
 });
 

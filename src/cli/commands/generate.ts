@@ -1,4 +1,4 @@
-import { constants } from 'node:fs';
+import { constants, existsSync } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
@@ -112,7 +112,7 @@ function maxCostFrom(flags: GenerateFlags): MaxCost | undefined {
 const MAX_NAME_BYTES = 255;
 
 /** Checked before the paid submit, so the video and its handle have somewhere to go. */
-async function checkWritable(out: string | undefined, cwd: string): Promise<void> {
+async function checkWritable(out: string | undefined, cwd: string, savesHandle: boolean): Promise<void> {
   const path = resolve(cwd, out ?? 'video.mp4');
   const dir = dirname(path);
   try {
@@ -124,6 +124,14 @@ async function checkWritable(out: string | undefined, cwd: string): Promise<void
     throw new CliError(
       EXIT.usage,
       `--out: the name is too long for its handle file (${basename(handlePathFor(path))}). Nothing was sent.`,
+    );
+  }
+  // A handle file without its video is a task that was never downloaded (maybe still rendering, and
+  // paid for): writing this submit's handle over it would lose the only way back to that task.
+  if (savesHandle && out !== undefined && existsSync(handlePathFor(path)) && !existsSync(path)) {
+    throw new CliError(
+      EXIT.usage,
+      `--out: ${handlePathFor(path)} holds the handle of an earlier task whose video was never saved (it may still be rendering, and is paid for). Finish it with \`kling wait ${handlePathFor(path)}\`, or remove that file, or pick another --out. Nothing was sent.`,
     );
   }
 }
@@ -309,7 +317,7 @@ export function registerGenerate(program: Command, ctx: Context): void {
       out.line(`estimate: ${describeEstimate(estimate)}`);
       if (connection.sandbox) out.note('sandbox: an in-process gateway simulator; no key, nothing is spent');
       if (maxCost !== undefined) checkBudget(estimate, maxCost);
-      await checkWritable(flags.out, ctx.cwd);
+      await checkWritable(flags.out, ctx.cwd, !connection.sandbox);
       if (flags.yes !== true) {
         const where = `${GATEWAYS[gateway].vendor}${connection.sandbox ? ' (sandbox)' : ''}`;
         await out.confirm(`Submit to ${where} for ${total(estimate)}? Proceed?`, ctx.signal);
