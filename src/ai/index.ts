@@ -25,6 +25,7 @@ export type {
   VideoFile,
   VideoFrameImage,
   VideoGenerateResult,
+  VideoResponseInfo,
   VideoStartResult,
   VideoStatusOptions,
   VideoStatusResult,
