@@ -39,16 +39,20 @@ export function makeHandle(saved: SavedHandle): TaskHandle {
   return Object.freeze({ ...plain, toJSON: () => ({ ...plain }) });
 }
 
-const savedHandleSchema = z.object({
-  v: z.literal(1),
-  gateway: z.enum(GATEWAY_IDS),
-  id: z.string().min(1),
-  submittedAt: z.iso.datetime(),
-  estimate: z.looseObject({ gateway: z.enum(GATEWAY_IDS), exact: z.boolean() }),
-  idempotencyKey: z.string().min(1).max(255).optional(),
-  externalId: z.string().min(1).max(255).optional(),
-  route: z.string().min(1).max(255).optional(),
-});
+// Built on first use, not at import (cold start: bench/cold-start.ts); zod stays a static import.
+const buildSavedHandleSchema = () =>
+  z.object({
+    v: z.literal(1),
+    gateway: z.enum(GATEWAY_IDS),
+    id: z.string().min(1),
+    submittedAt: z.iso.datetime(),
+    estimate: z.looseObject({ gateway: z.enum(GATEWAY_IDS), exact: z.boolean() }),
+    idempotencyKey: z.string().min(1).max(255).optional(),
+    externalId: z.string().min(1).max(255).optional(),
+    route: z.string().min(1).max(255).optional(),
+  });
+let savedHandleSchemaMemo: ReturnType<typeof buildSavedHandleSchema> | undefined;
+const savedHandleSchema = () => (savedHandleSchemaMemo ??= buildSavedHandleSchema());
 
 /** What each field of a saved handle must be, in plain words (zod's own text is not shown). */
 const FIELD_RULES: Readonly<Record<string, string>> = {
@@ -118,7 +122,7 @@ export function parseSavedHandle(saved: string | SavedHandle): SavedHandle {
       );
     }
   }
-  const result = savedHandleSchema.safeParse(value);
+  const result = savedHandleSchema().safeParse(value);
   if (!result.success) {
     throw new KlingValidationError(
       result.error.issues.map((issue) => toHandleIssue(issue, value)),
