@@ -202,7 +202,7 @@ export function getTask(
   if (typeof apiKey !== 'string') return refuseAuth(protocol, apiKey, 'status');
   if (protocol.isWellFormedId && !protocol.isWellFormedId(id))
     return refuse(protocol, { kind: 'bad-task-id', id }, 'status');
-  const task = state.findTask(id);
+  const task = state.findTask(id) ?? protocol.findByCallerId?.(id, state.tasksOf(protocol.id));
   if (task === undefined || task.gateway !== protocol.id)
     return refuse(protocol, { kind: 'not-found', id }, 'status');
   const view = state.view(task);

@@ -924,3 +924,61 @@ describe('GatewayProtocol surface', () => {
     expect(ids(one)[0]).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-8[0-9a-f]{3}-[0-9a-f]{12}$/);
   });
 });
+
+describe('admission: duplicate external ids, an exhausted resource pack, then concurrency', () => {
+  const tasksOf = (tasks: TaskRecord[], now = 0) => ({
+    tasks,
+    view: (t: TaskRecord) => viewTask(t, now),
+    contextOf: (t: TaskRecord) => context(t, now),
+  });
+  it('a second create with an external_task_id in use is refused (1201, INFERRED), another id is admitted', () => {
+    const sim = createKlingProtocol();
+    const first = task({ ...T2V, options: { external_task_id: 'order-1' } });
+    sim.remember(first.id, 't2v');
+    const again = sim.admitCreate?.({ ...T2V, options: { external_task_id: 'order-1' } }, tasksOf([first]));
+    expect(again?.status).toBe(400);
+    expect(object(again?.body)).toMatchObject({ code: 1201, message: /order-1.*already exists/ });
+    // Across standards too: the id is unique "within a single user account".
+    const legacy = sim.admitCreate?.({ ...LEGACY_T2V, external_task_id: 'order-1' }, tasksOf([first]));
+    expect(object(legacy?.body).code).toBe(1201);
+    expect(sim.admitCreate?.({ ...T2V, options: { external_task_id: 'order-2' } }, tasksOf([first]))).toBe(
+      undefined,
+    );
+  });
+  it('units: a create whose charge exceeds what is left is 1102 at HTTP 429; failed tasks used none', () => {
+    // T2V is 5 s at 720p without audio: 3 units.
+    const sim = createKlingProtocol({ units: 5 });
+    const done = task(T2V);
+    sim.remember(done.id, 't2v');
+    const refused = sim.admitCreate?.(T2V, tasksOf([done], 200_000));
+    expect(refused?.status).toBe(429);
+    expect(object(refused?.body).code).toBe(1102);
+    const failed = task(T2V, { failing: true });
+    sim.remember(failed.id, 't2v');
+    expect(sim.admitCreate?.(T2V, tasksOf([failed], 200_000))).toBeUndefined();
+    expect(createKlingProtocol().admitCreate?.(T2V, tasksOf([done, done, done]))).toBeUndefined();
+  });
+  it('the legacy status path finds a task by its external_task_id, under its own kind only', () => {
+    const sim = createKlingProtocol();
+    const legacy = task({ ...LEGACY_T2V, external_task_id: 'order-9' });
+    sim.remember(legacy.id, 'legacy-t2v');
+    const newer = task({ ...T2V, options: { external_task_id: 'order-10' } });
+    sim.remember(newer.id, 't2v');
+    expect(sim.findByCallerId?.('order-9', [legacy, newer])?.id).toBe(legacy.id);
+    // New-standard tasks are read through GET /tasks, not the legacy path.
+    expect(sim.findByCallerId?.('order-10', [legacy, newer])).toBeUndefined();
+    const at = (kind: string) =>
+      sim.statusWireReply?.(
+        legacy,
+        viewTask(legacy, 0),
+        context(legacy, 0),
+        new Request(`${ORIGIN}/v1/videos/${kind}/order-9`),
+      );
+    expect(at('text2video')?.status).toBe(200);
+    expect(object(object(at('text2video')?.body).data)).toMatchObject({
+      task_id: legacy.id,
+      task_info: { external_task_id: 'order-9' },
+    });
+    expect(at('image2video')?.status).toBe(404);
+  });
+});

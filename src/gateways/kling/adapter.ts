@@ -5,17 +5,26 @@
  * (`contents[]`), each with `settings` and `options`; status by `GET /tasks?task_ids=<id>` (`data` is an
  * array); errors `{code, message, request_id}`; the API key as Bearer.
  *
- * Not here yet: the legacy standard (`/v1/videos/…`, `model_name`) and its access-key JWTs, lookups by
- * `external_task_id`, batched polls, signed callbacks.
+ * Every create carries our `options.external_task_id`; `lookupRequest`/`parseLookup` find the task by it
+ * (`GET /tasks?external_task_ids=<id>`). The legacy standard (`/v1/videos/…`, `model_name`) is ./legacy.ts.
  */
 
 import { KlingUnsupportedError } from '../../errors.js';
 import type { ResolvedVideoRequest } from '../../request/index.js';
 import { asObject, at, firstString, isHttpUrl, malformed, optional, toDate } from '../read.js';
 import { buildTask, DAY_MS } from '../task.js';
-import type { GatewayAdapter, GatewayPaths, TaskCost, TaskStatus, Video } from '../types.js';
+import type {
+  GatewayAdapter,
+  GatewayPaths,
+  ParseContext,
+  Task,
+  TaskCost,
+  TaskStatus,
+  Video,
+} from '../types.js';
 import { mergeRawFields, statusRequestByPath } from '../wire.js';
 import { catalog } from './catalog.js';
+import { parseKlingWebhook, verifyKlingWebhook } from './webhook.js';
 
 const STATUS: Readonly<Record<string, TaskStatus>> = {
   submitted: 'queued',
@@ -111,7 +120,7 @@ export const kling: GatewayAdapter = {
 
   authHeaders: (apiKey) => ({ authorization: `Bearer ${apiKey}` }),
 
-  toWire(request: ResolvedVideoRequest, { paths }: { paths: GatewayPaths }) {
+  toWire(request: ResolvedVideoRequest, { paths, externalId }: { paths: GatewayPaths; externalId?: string }) {
     const kind = klingKindOf(request);
     const prompt = promptOf(request);
     const body: Record<string, unknown> = {};
@@ -121,6 +130,7 @@ export const kling: GatewayAdapter = {
     const options: Record<string, unknown> = {};
     if (request.callbackUrl !== undefined) options.callback_url = request.callbackUrl;
     if (request.watermark !== undefined) options.watermark_info = { enabled: request.watermark };
+    if (externalId !== undefined) options.external_task_id = externalId;
     if (Object.keys(options).length > 0) body.options = options;
     return {
       method: 'POST',
@@ -148,36 +158,43 @@ export const kling: GatewayAdapter = {
         ? undefined
         : items.find((i) => firstString(i, ['id']) === context.taskId)) ??
       (items.length === 1 ? items[0] : undefined);
-    const id = firstString(item, ['id']);
-    if (item === undefined || id === undefined) {
+    if (item === undefined || firstString(item, ['id']) === undefined) {
       const which = context.taskId === undefined ? '' : ` for task ${context.taskId}`;
       throw malformed('kling', `the task reply lists no task${which} (data has ${list.length} items)`, body);
     }
-    const updated = toDate(item.update_time);
-    const outputs = Array.isArray(item.outputs) ? item.outputs : [];
-    const videos: Video[] = outputs
-      .filter((o) => at(o, 'type') === 'video' && isHttpUrl(at(o, 'url')))
-      .map((o) => ({
-        url: at(o, 'url') as string,
-        // Cleared 30 days after generation: the last update of a finished task.
-        ...optional(
-          'expiresAt',
-          updated === undefined ? undefined : new Date(updated.getTime() + OUTPUT_TTL_MS),
-        ),
-      }));
-    const message = firstString(item, ['message']);
-    return buildTask({
-      gateway: 'kling',
-      id,
-      raw: body,
-      vendorStatus: firstString(item, ['status']),
-      table: STATUS,
-      context,
-      videos,
-      error: { message: message === '' ? undefined : message },
-      cost: actualCost(item.billing),
-    });
+    return klingTaskOf(item, body, context);
   },
+
+  externalIds: true,
+
+  // "GET /tasks?external_task_ids=…" (the batch query by our ids; the reply names it `external_id`).
+  lookupRequest: (externalId) => ({
+    method: 'GET',
+    path: `/tasks?external_task_ids=${encodeURIComponent(externalId)}`,
+    headers: {},
+  }),
+
+  parseLookup(body, context) {
+    const list = at(body, 'data');
+    if (!Array.isArray(list)) throw malformed('kling', 'the lookup reply has no data[] list', body);
+    // An empty list on a 2xx: no task of the account carries that id (unknown ids are left out).
+    if (list.length === 0) return null;
+    const items = list.map(asObject).filter((item) => item !== undefined);
+    const wanted = context.taskId;
+    const item =
+      (wanted === undefined ? undefined : items.find((i) => firstString(i, ['external_id']) === wanted)) ??
+      (items.length === 1 ? items[0] : undefined);
+    if (item === undefined || firstString(item, ['id']) === undefined) {
+      throw malformed('kling', `the lookup reply lists no task (data has ${list.length} items)`, body);
+    }
+    return klingTaskOf(item, body, context);
+  },
+
+  // Callbacks (./webhook.ts): Standard Webhooks signatures (the Webhook Secret); a new-standard record is
+  // read as one `GET /tasks` item, a legacy one (`task_id`) by the webhook module.
+  verifyWebhook: verifyKlingWebhook,
+  parseWebhook: (body, context) =>
+    parseKlingWebhook(body, context, (record, c) => kling.parseTask({ data: [record] }, c)),
 
   parseError(status, body) {
     const message = firstString(body, ['message']) ?? `HTTP ${status} from ${catalog.info.vendor}`;
@@ -189,6 +206,34 @@ export const kling: GatewayAdapter = {
     };
   },
 };
+
+/** One task item of a new-standard reply (`GET /tasks` `data[]`, the new callback body) as a task. */
+export function klingTaskOf(item: Record<string, unknown>, raw: unknown, context: ParseContext): Task {
+  const updated = toDate(item.update_time);
+  const outputs = Array.isArray(item.outputs) ? item.outputs : [];
+  const videos: Video[] = outputs
+    .filter((o) => at(o, 'type') === 'video' && isHttpUrl(at(o, 'url')))
+    .map((o) => ({
+      url: at(o, 'url') as string,
+      // Cleared 30 days after generation: the last update of a finished task.
+      ...optional(
+        'expiresAt',
+        updated === undefined ? undefined : new Date(updated.getTime() + OUTPUT_TTL_MS),
+      ),
+    }));
+  const message = firstString(item, ['message']);
+  return buildTask({
+    gateway: 'kling',
+    id: firstString(item, ['id']) ?? '',
+    raw,
+    vendorStatus: firstString(item, ['status']),
+    table: STATUS,
+    context,
+    videos,
+    error: { message: message === '' ? undefined : message },
+    cost: actualCost(item.billing),
+  });
+}
 
 /**
  * `billing[]`, the actual charge: units of a resource pack (`charge_type: unit`) or the balance in USD

@@ -16,8 +16,11 @@
  * create path served by `at(endpoint)` (`atCreatePath`), auth by `authenticateRequest` (codes 1001-1004,
  * JWTs on the legacy paths only), the 1303 concurrency limit by `admitCreate`, the batch `GET /tasks` by
  * `listRoutes`.
- * Legacy status reads go through the generic status route (`statusPath`, by task id; `legacyStatusReply`,
- * which also finds external ids, is not routed yet), and `externalIdTaken` is not enforced.
+ * Legacy status reads go through the generic status route (`statusPath`): by task id, or by external task
+ * id (`findByCallerId`), answered only under the kind the task was created on (`statusWireReply`). A create
+ * is refused before anything is created for a duplicate `external_task_id` (1201, INFERRED: the docs say
+ * "must be unique" and name no code), an exhausted resource pack (1102, `units`), or the concurrency cap
+ * (1303).
  *
  * Rules the docs state are `problems.add`; rules inferred from wording or examples are `addStrict`
  * (each says so); price- and content-changing fields left to the vendor default are `checkExplicit`.
@@ -44,6 +47,7 @@ import {
   type CallbackProtocol,
   type GatewayError,
   type GatewayProtocol,
+  type GatewayTasks,
   type ReplyContext,
   readBearerKey,
   type WireReply,
@@ -836,10 +840,18 @@ export interface KlingSimConfig {
   maxConcurrentTasks?: number;
   /** How finished tasks are charged: a resource pack (`unit`, default) or the balance (`cash`, USD). */
   charge?: KlingChargeType;
+  /**
+   * The units left in the account's resource pack; a create whose charge exceeds what the tasks not failed
+   * have left is refused with 1102 ("Resource pack exhausted or expired"). Unset: unlimited.
+   */
+  units?: number;
 }
 
 export interface KlingProtocol extends GatewayProtocol {
-  readonly config: Readonly<Required<Omit<KlingSimConfig, 'webhookSecret'>>> & { webhookSecret?: string };
+  readonly config: Readonly<Required<Omit<KlingSimConfig, 'webhookSecret' | 'units'>>> & {
+    webhookSecret?: string;
+    units?: number;
+  };
   /** The protocol as one create path serves it: `validate` applies that path's rules, ids remember it. */
   at(endpoint: KlingEndpoint): GatewayProtocol;
   /** The create path a task came through (recorded by `at(…).newTaskId`, else inferred from its body). */
@@ -909,6 +921,7 @@ export function createKlingProtocol(options: KlingSimConfig = {}): KlingProtocol
     maxConcurrentTasks: options.maxConcurrentTasks ?? 10,
     charge: options.charge ?? 'unit',
     ...(options.webhookSecret === undefined ? {} : { webhookSecret: options.webhookSecret }),
+    ...(options.units === undefined ? {} : { units: options.units }),
   };
   const endpoints = new Map<string, KlingEndpoint>();
   let requests = 0;
@@ -1118,6 +1131,58 @@ export function createKlingProtocol(options: KlingSimConfig = {}): KlingProtocol
     return active >= limit ? codeReply(1303) : undefined;
   };
 
+  const externalIdTaken = (body: JsonObject, tasks: readonly TaskRecord[]): boolean => {
+    const id = externalIdOf(body);
+    return id !== undefined && tasks.some((task) => externalIdOf(task.body) === id);
+  };
+
+  /** Units the account's tasks not failed have used (charged when they succeed; INFERRED: held before). */
+  const unitsUsed = (tasks: readonly TaskRecord[], view: (task: TaskRecord) => TaskView): number =>
+    tasks.reduce((sum, task) => {
+      if (view(task).state === 'failed') return sum;
+      return sum + (chargeOf(endpointOf(task), task.body).units ?? 0);
+    }, 0);
+
+  /**
+   * Every refusal of a valid create, before anything is created: a duplicate external_task_id ("must be
+   * unique within a single user account"; the code is undocumented: 1201, INFERRED), an exhausted resource
+   * pack (1102), the concurrency cap (1303).
+   */
+  const admitCreate = (
+    endpoint: KlingEndpoint,
+    body: JsonObject,
+    gateway: GatewayTasks,
+  ): WireReply | undefined => {
+    const { tasks, view } = gateway;
+    if (externalIdTaken(body, tasks)) {
+      return codeReply(1201, `external_task_id ${JSON.stringify(externalIdOf(body))} already exists`);
+    }
+    if (config.units !== undefined) {
+      const need = chargeOf(endpoint, body).units ?? 0;
+      if (unitsUsed(tasks, view) + need > config.units + 1e-9) return codeReply(1102);
+    }
+    return admit(endpoint, body, tasks, view, gateway.maxConcurrentTasks);
+  };
+
+  /** A legacy status read answers only under the kind the task was created on (either id, docs). */
+  const statusWireReply = (
+    task: TaskRecord,
+    view: TaskView,
+    context: ReplyContext,
+    request: Request,
+  ): WireReply => {
+    const match = /\/v1\/videos\/([^/]+)\/[^/]+$/.exec(new URL(request.url).pathname);
+    if (match !== null && KLING_LEGACY_KINDS[match[1] ?? ''] !== endpointOf(task)) {
+      return errorReply({ kind: 'not-found', id: task.id });
+    }
+    return { status: 200, body: statusReply(task, view, context) };
+  };
+
+  const findByCallerId = (id: string, tasks: readonly TaskRecord[]): TaskRecord | undefined =>
+    [...tasks]
+      .reverse()
+      .find((task) => standardOf(endpointOf(task)) === 'legacy' && externalIdOf(task.body) === id);
+
   const callbacks: CallbackProtocol = {
     // "the server sends a notification when the task status changes"; the dispatcher models the final one.
     target: (body) => {
@@ -1161,8 +1226,9 @@ export function createKlingProtocol(options: KlingSimConfig = {}): KlingProtocol
       const verdict = authenticate(request, standard, nowEpochMs);
       return verdict.ok ? verdict.key : codeReply(verdict.code);
     },
-    admitCreate: (body, { tasks, view, maxConcurrentTasks }) =>
-      admit(inferEndpoint(body), body, tasks, view, maxConcurrentTasks),
+    admitCreate: (body, gateway) => admitCreate(inferEndpoint(body), body, gateway),
+    statusWireReply,
+    findByCallerId,
     listRoutes: [
       {
         method: 'GET',
@@ -1189,8 +1255,7 @@ export function createKlingProtocol(options: KlingSimConfig = {}): KlingProtocol
       ...base,
       createPath: KLING_CREATE_PATHS[endpoint],
       validate: (body, problems) => validateAt(endpoint, body, problems),
-      admitCreate: (body, { tasks, view, maxConcurrentTasks }) =>
-        admit(endpoint, body, tasks, view, maxConcurrentTasks),
+      admitCreate: (body, gateway) => admitCreate(endpoint, body, gateway),
       newTaskId: (random, createdAt) => {
         const id = newTaskId(random);
         void createdAt;
@@ -1208,10 +1273,7 @@ export function createKlingProtocol(options: KlingSimConfig = {}): KlingProtocol
     batchStatusReply,
     legacyStatusReply,
     admit,
-    externalIdTaken: (body, tasks) => {
-      const id = externalIdOf(body);
-      return id !== undefined && tasks.some((task) => externalIdOf(task.body) === id);
-    },
+    externalIdTaken,
     billingOf,
     taskRecord,
     legacyRecord,

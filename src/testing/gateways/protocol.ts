@@ -179,6 +179,11 @@ export interface GatewayProtocol {
    * 202 while queued or running, `?logs=1`); `statusReply` otherwise.
    */
   statusWireReply?(task: TaskRecord, view: TaskView, context: ReplyContext, request: Request): WireReply;
+  /**
+   * A task by an id the caller chose on create, where the status path takes one too (Kling's legacy
+   * `GET /v1/videos/<kind>/<external_task_id>`); the generic status route asks it when no task has that id.
+   */
+  findByCallerId?(id: string, tasks: readonly TaskRecord[]): TaskRecord | undefined;
   /** Routes besides create, status, upload and balance (fal: the result and cancel routes). */
   readonly extraRoutes?: readonly ExtraRoute[];
   /**
