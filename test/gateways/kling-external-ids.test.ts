@@ -59,7 +59,12 @@ describe('kling external ids end to end on loopback', () => {
   let client: KlingClient;
   beforeAll(async () => {
     sim = await startGatewaySimulator({ seed: 41 });
-    client = new KlingClient({ gateway: 'kling', apiKey: 'sk-sim', baseUrl: sim.url, clock: sim.clientClock });
+    client = new KlingClient({
+      gateway: 'kling',
+      apiKey: 'sk-sim',
+      baseUrl: sim.url,
+      clock: sim.clientClock,
+    });
   });
   afterAll(async () => {
     await client.close();
