@@ -10,6 +10,7 @@ import {
 } from '../errors.js';
 import {
   ADAPTERS,
+  type CancelReply,
   type GatewayAdapter,
   type GatewayPaths,
   type ParseContext,
@@ -20,7 +21,7 @@ import {
   type WireRequest,
 } from '../gateways/index.js';
 import { type Clock, systemClock } from '../http/clock.js';
-import { Exchange } from '../http/exchange.js';
+import { Exchange, errorReplyBody } from '../http/exchange.js';
 import type { Lane, LimiterStats } from '../http/limiter.js';
 import { DEFAULT_RETRY_POLICY } from '../http/retry.js';
 import { createTransport, type Transport } from '../http/transport.js';
@@ -40,6 +41,17 @@ import {
   validateSubmitOptions,
   validateWaitOptions,
 } from './options.js';
+import {
+  type CancelOptions,
+  type CancelResult,
+  cancelUnsupported,
+  checkRecoverTarget,
+  type RecoverOptions,
+  type RecoverResult,
+  type RecoverTarget,
+  rememberEstimate,
+  validateRecoverOptions,
+} from './recover.js';
 import type {
   Balance,
   ConfirmWebhookInput,
@@ -233,7 +245,7 @@ export class KlingClient {
         ),
       ));
     } catch (error) {
-      throw externalId === undefined ? error : withExternalId(error, externalId);
+      throw externalId === undefined ? error : withExternalId(error, externalId, estimate);
     }
     this.#logger.info?.('kling-sdk: task submitted', { gateway: this.gateway, id });
     return makeHandle({
@@ -377,6 +389,134 @@ export class KlingClient {
     return makeHandle(handle);
   }
 
+  /**
+   * After a submit whose outcome is unknown, finds out whether its create made a task, by the external
+   * id the create carried (the official Kling API's `external_task_id`, which this SDK sets on every
+   * create). Give it the `SubmitRecord` `onBeforeSend` received (saved before the paid request left: it
+   * survives a crash), the `KlingSubmitUncertainError` the submit threw, or a saved handle.
+   *
+   * - Found: `{ found: true, handle, task }`. The handle is like `submit`'s (save it, `wait` on it):
+   *   `submittedAt` is now (the time of the recovery), `estimate` the record's (or its request's).
+   * - Provably not found: `{ found: false, safeToResend: true }`. The gateway's reply shows no task with
+   *   that id, so submitting the request again cannot pay twice. Recover once the submit has ended: a
+   *   create the gateway received but had not yet acted on could still appear (Kling acts on a create
+   *   in seconds). Whether Kling refuses a second create with the same external id is not documented,
+   *   which is why the SDK looks up before anything is resent.
+   * - Anything else (an error reply, a reply that can't be read, a timeout) throws: it proves nothing,
+   *   and is never read as not found. Try again later; never resend on it.
+   *
+   * The lookup is a status read (control lane, read retries). Invalid input is a `KlingValidationError`
+   * listing every problem (a record of another gateway included); a gateway without lookups is a
+   * `KlingUnsupportedError` saying what to do instead (apiframe: re-send with the record's idempotency
+   * key within 24 h; the others: look for the task in the vendor's dashboard, never resend blind).
+   *
+   * ```ts
+   * try {
+   *   handle = await client.submit(request, { onBeforeSend: (record) => save(record) });
+   * } catch (error) {
+   *   if (!KlingSubmitUncertainError.is(error)) throw error;
+   *   const result = await client.recover(error);
+   *   handle = result.found ? result.handle : await client.submit(request);
+   * }
+   * ```
+   */
+  recover(target: RecoverTarget, options: RecoverOptions = NO_OPTIONS): Promise<RecoverResult> {
+    return this.#http.scrubbing(async () => {
+      validateRecoverOptions(options);
+      const adapter = this.#adapter;
+      const { externalId, estimate, lookupRequest, parseLookup } = checkRecoverTarget(
+        target,
+        this.gateway,
+        adapter,
+        (request) => this.estimate(request),
+      );
+      const { route, ...wire } = lookupRequest.call(adapter, externalId, { paths: this.#paths });
+      const task = await this.#http.send(
+        {
+          kind: 'read',
+          lane: 'control',
+          ...wire,
+          signal: options.signal,
+          timeoutMs: options.timeoutMs,
+          maxRetries: options.maxRetries,
+        },
+        (reply) => {
+          const now = this.#clock.now();
+          const statusMap = this.#statusMap;
+          // The id asked for is ours: the adapter picks the task that carries it.
+          const context: ParseContext =
+            statusMap === undefined ? { now, taskId: externalId } : { now, taskId: externalId, statusMap };
+          return parseLookup.call(adapter, reply, context);
+        },
+      );
+      if (task === null) {
+        this.#logger.info?.('kling-sdk: no task carries the external id', {
+          gateway: this.gateway,
+          externalId,
+        });
+        return { found: false, safeToResend: true, gateway: this.gateway, externalId };
+      }
+      this.#logger.info?.('kling-sdk: task recovered', { gateway: this.gateway, id: task.id, externalId });
+      const handle = makeHandle({
+        v: 1,
+        gateway: this.gateway,
+        id: task.id,
+        submittedAt: new Date(this.#clock.now()).toISOString(),
+        estimate,
+        externalId,
+        ...(route === undefined ? {} : { route }),
+      });
+      return { found: true, handle, task };
+    });
+  }
+
+  /**
+   * Asks the gateway to cancel a task, where it documents a cancel (fal: `PUT` the request's
+   * `cancel_url`). `outcome: 'canceled'`: the gateway took it (a queued task is removed; one already
+   * rendering may still finish and be billed, as the model decides: read the task to see how it ended);
+   * `'too-late'`: the task had already finished. A wait on a canceled task ends with
+   * `KlingTaskFailedError` (`task.status === 'canceled'`). A cancel is idempotent, so it is retried like
+   * a status read. A gateway without a documented cancel is a `KlingUnsupportedError`; an error reply
+   * other than the vendor's "already finished" throws its `KlingApiError`.
+   */
+  cancel(idOrHandle: string | SavedHandle, options: CancelOptions = NO_OPTIONS): Promise<CancelResult> {
+    return this.#http.scrubbing(async () => {
+      validateRecoverOptions(options);
+      const id = taskIdOf(idOrHandle, this.gateway);
+      const adapter = this.#adapter;
+      const { cancelRequest, parseCancel } = adapter;
+      if (cancelRequest === undefined || parseCancel === undefined) throw cancelUnsupported(this.gateway);
+      const { route: _route, ...wire } = cancelRequest.call(adapter, id, this.#locate(idOrHandle));
+      let reply: CancelReply;
+      try {
+        reply = await this.#http.send(
+          {
+            kind: 'read',
+            lane: 'control',
+            ...wire,
+            signal: options.signal,
+            timeoutMs: options.timeoutMs,
+            maxRetries: options.maxRetries,
+          },
+          (body, status) => parseCancel.call(adapter, status, body),
+        );
+      } catch (error) {
+        reply = cancelAnswer(error, (status, body) => parseCancel.call(adapter, status, body));
+      }
+      this.#logger.info?.('kling-sdk: cancel answered', {
+        gateway: this.gateway,
+        id,
+        outcome: reply.outcome,
+      });
+      return {
+        gateway: this.gateway,
+        id,
+        outcome: reply.outcome,
+        ...(reply.message === undefined ? {} : { message: this.#http.redact(reply.message) }),
+      };
+    });
+  }
+
   /** Streams the task's video to a temporary file and renames it to `path` once complete. */
   download(task: SucceededTask, path: string, options: DownloadOptions = {}): Promise<DownloadResult> {
     return this.#http.scrubbing(() =>
@@ -470,10 +610,32 @@ export class KlingClient {
   }
 }
 
-/** An uncertain submit's error, naming the external id its create carried (what `recover` looks up). */
-function withExternalId(error: unknown, externalId: string): unknown {
+/**
+ * A cancel's error reply that the vendor means as an answer (fal: 400 "already completed"): the
+ * adapter's reading of it. Auth, rate-limit, timeout and server errors, replies without a JSON body,
+ * and bodies the adapter does not read as an answer throw the error itself.
+ */
+const NOT_ANSWERS: ReadonlySet<number> = new Set([401, 403, 408, 429]);
+
+function cancelAnswer(error: unknown, parse: (status: number, body: unknown) => CancelReply): CancelReply {
+  if (!KlingApiError.is(error)) throw error;
+  const { status } = error;
+  const body = errorReplyBody(error);
+  if (status < 400 || status > 499 || NOT_ANSWERS.has(status) || body === undefined) throw error;
+  try {
+    return parse(status, body);
+  } catch {
+    throw error;
+  }
+}
+
+/**
+ * An uncertain submit's error, naming the external id its create carried (what `recover` looks up);
+ * `recover(error)` finds the submit's estimate by the error.
+ */
+function withExternalId(error: unknown, externalId: string, estimate: CostEstimate): unknown {
   if (!KlingSubmitUncertainError.is(error) || error.externalId !== undefined) return error;
-  return new KlingSubmitUncertainError(
+  const uncertain = new KlingSubmitUncertainError(
     error.gateway,
     `${error.message} It carried external id '${externalId}': client.recover(error) looks it up before anything is resent.`,
     {
@@ -482,4 +644,6 @@ function withExternalId(error: unknown, externalId: string): unknown {
       ...(error.idempotencyKey === undefined ? {} : { idempotencyKey: error.idempotencyKey }),
     },
   );
+  rememberEstimate(uncertain, estimate);
+  return uncertain;
 }

@@ -4,6 +4,13 @@ export type { DownloadOptions, DownloadResult } from './download.js';
 export type { SavedHandle, TaskHandle } from './handle.js';
 export { MAX_UPLOAD_BYTES, type UploadOptions, type UploadResult } from './local-images.js';
 export { DEFAULT_POLL, nextPollDelay, type PollOptions, type PollState } from './poll-delay.js';
+export type {
+  CancelOptions,
+  CancelResult,
+  RecoverOptions,
+  RecoverResult,
+  RecoverTarget,
+} from './recover.js';
 export {
   KlingRouter,
   type KlingRouterOptions,

@@ -23,6 +23,7 @@ import {
   validateQuoteOptions,
   validateSubmitOptions,
 } from './options.js';
+import type { CancelOptions, CancelResult, RecoverOptions, RecoverResult, RecoverTarget } from './recover.js';
 import type { GenerateOptions, GetTaskOptions, SubmitOptions, WaitOptions } from './types.js';
 
 /** 'cheapest': by the estimate in US dollars; 'ordered': the order the clients were given in. */
@@ -180,6 +181,35 @@ export class KlingRouter {
   resume(saved: string | SavedHandle): TaskHandle {
     const handle = parseSavedHandle(saved);
     return this.#clientFor(handle.gateway).resume(handle);
+  }
+
+  /**
+   * `client.recover` on the client of the record's gateway: give it the `SubmitRecord` `onBeforeSend`
+   * received, or the `KlingSubmitUncertainError` the routed submit threw (both name the gateway the
+   * create went to). Found: a handle to wait on; provably not found: `safeToResend` (submit again, with
+   * the router or that gateway's client). A record naming no gateway, or one this router has no client
+   * for, is a `KlingValidationError`.
+   */
+  async recover(target: RecoverTarget, options: RecoverOptions = {}): Promise<RecoverResult> {
+    const gateway: unknown = typeof target === 'object' && target !== null ? target.gateway : undefined;
+    if (!isGatewayId(gateway)) {
+      throw new KlingValidationError(
+        [
+          {
+            path: ['gateway'],
+            message: `must name the gateway the create went to (one of ${this.gateways.join(', ')}): pass the record onBeforeSend gave, or the KlingSubmitUncertainError`,
+          },
+        ],
+        { subject: 'handle' },
+      );
+    }
+    return this.#clientFor(gateway).recover(target, options);
+  }
+
+  /** `client.cancel` on the handle's gateway. A string is a handle saved with `JSON.stringify`. */
+  async cancel(saved: string | SavedHandle, options: CancelOptions = {}): Promise<CancelResult> {
+    const handle = parseSavedHandle(saved);
+    return this.#clientFor(handle.gateway).cancel(handle, options);
   }
 
   /** Downloads through the client of the task's gateway. */

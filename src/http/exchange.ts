@@ -88,6 +88,18 @@ export interface ExchangeRequest {
   idempotencyKey?: string | undefined;
 }
 
+/** The parsed JSON body of each error reply the exchange turned into a `KlingApiError`. */
+const ERROR_BODIES = new WeakMap<KlingApiError, unknown>();
+
+/**
+ * The body of the error reply `error` was made from (JSON, the key redacted), or undefined when it had
+ * none or was not JSON: for callers that read a vendor's non-2xx answer themselves (a cancel's "already
+ * finished").
+ */
+export function errorReplyBody(error: KlingApiError): unknown {
+  return ERROR_BODIES.get(error);
+}
+
 function isEmpty(record: Record<string, string>): boolean {
   for (const _ in record) return false;
   return true;
@@ -107,12 +119,15 @@ export class Exchange {
   }
 
   /**
-   * Sends `request` (retrying as its kind allows) and returns its reply's JSON, or `read(json)`. A
+   * Sends `request` (retrying as its kind allows) and returns its reply's JSON, or `read(json, status)`. A
    * failure is one typed error; a submit's carries `taskState`, and a submit that may have created a
    * task (its reply unreadable included) is a `KlingSubmitUncertainError`. An upload's error says
    * `'not-created'`. An abort throws the signal's own reason, untouched.
    */
-  async send<T = unknown>(request: ExchangeRequest, read?: (reply: unknown) => T): Promise<T> {
+  async send<T = unknown>(
+    request: ExchangeRequest,
+    read?: (reply: unknown, status: number) => T,
+  ): Promise<T> {
     const attempts: unknown[] = [];
     let response: HttpResponse;
     try {
@@ -122,7 +137,7 @@ export class Exchange {
     }
     try {
       const reply = parseJsonReply(this.#gateway, response.body, this.#apiKey);
-      return read === undefined ? (reply as T) : read(reply);
+      return read === undefined ? (reply as T) : read(reply, response.status);
     } catch (error) {
       if (request.kind === 'read') throw error;
       if (request.kind === 'upload') throw settle(error, 'not-created');
@@ -311,7 +326,7 @@ export class Exchange {
       config.clock.now(),
       config.retry.maxRetryAfterMs,
     );
-    return KlingApiError.from(
+    const error = KlingApiError.from(
       this.redact(`${this.#gateway}: HTTP ${response.status}: ${details.message}${redirect}`),
       {
         gateway: this.#gateway,
@@ -322,6 +337,8 @@ export class Exchange {
         ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
       },
     );
+    if (reading?.ok) ERROR_BODIES.set(error, reading.value);
+    return error;
   }
 }
 

@@ -101,12 +101,14 @@ export const fal: GatewayAdapter = {
     }
     // A failed request says COMPLETED too, with `error` and `error_type` (fal-ai/fal client.py).
     const failed = vendorStatus.toUpperCase() === COMPLETED && reply.error != null;
+    // A canceled request is COMPLETED with error type `client_cancelled` (499 in fal's error types).
+    const canceled = failed && firstString(reply, ['error_type']) === 'client_cancelled';
     return buildTask({
       gateway: 'fal',
       id,
       raw: body,
       vendorStatus: failed ? 'COMPLETED (error)' : vendorStatus,
-      table: failed ? { 'completed (error)': 'failed' } : STATUS,
+      table: failed ? { 'completed (error)': canceled ? 'canceled' : 'failed' } : STATUS,
       context,
       videos: [],
       error: {
