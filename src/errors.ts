@@ -179,8 +179,17 @@ export class KlingApiError extends KlingError {
     if (fields.retryAfterMs !== undefined) this.retryAfterMs = fields.retryAfterMs;
   }
 
-  /** The subclass for an HTTP status: 401/403 auth, 402 credits, 404, 429, 5xx. */
-  static from(message: string, fields: ApiErrorFields, options: ErrorOptions = {}): KlingApiError {
+  /**
+   * The subclass for an HTTP status: 401/403 auth, 402 credits, 404, 429, 5xx; or for the class the
+   * gateway's own error code names (`errorClass`), which wins over the status.
+   */
+  static from(
+    message: string,
+    fields: ApiErrorFields,
+    options: ErrorOptions = {},
+    errorClass?: ApiErrorClass,
+  ): KlingApiError {
+    if (errorClass !== undefined) return new API_ERROR_CLASSES[errorClass](message, fields, options);
     const { status } = fields;
     if (status === 401 || status === 403) return new KlingAuthError(message, fields, options);
     if (status === 402) return new KlingInsufficientCreditsError(message, fields, options);
@@ -215,6 +224,32 @@ export class KlingServerError extends KlingApiError {
   static override readonly kind: string = 'KlingServerError';
   static override readonly is: (value: unknown) => value is KlingServerError = brandCheck('KlingServerError');
 }
+
+/**
+ * What an error is, where the gateway's own code says it and its HTTP status does not (Kling's code 1102,
+ * an exhausted resource pack, comes as HTTP 429): `validation` and `policy` (a refused request or
+ * content) are plain `KlingApiError`s.
+ */
+export type ApiErrorClass =
+  | 'auth'
+  | 'permission'
+  | 'insufficient-credits'
+  | 'not-found'
+  | 'rate-limit'
+  | 'validation'
+  | 'policy'
+  | 'server';
+
+const API_ERROR_CLASSES: Readonly<Record<ApiErrorClass, typeof KlingApiError>> = {
+  auth: KlingAuthError,
+  permission: KlingAuthError,
+  'insufficient-credits': KlingInsufficientCreditsError,
+  'not-found': KlingNotFoundError,
+  'rate-limit': KlingRateLimitError,
+  validation: KlingApiError,
+  policy: KlingApiError,
+  server: KlingServerError,
+};
 
 /** The request never got a response: refused, reset, DNS failure. */
 export class KlingConnectionError extends KlingError {

@@ -1,4 +1,5 @@
 import type { GatewayId } from '../catalog/index.js';
+import type { ApiErrorClass } from '../errors.js';
 import type { Task, TaskCost, TaskStatus } from '../catalog/task.js';
 import type { ResolvedVideoRequest } from '../request/index.js';
 
@@ -52,6 +53,13 @@ export interface ErrorDetails {
   message: string;
   code?: string;
   type?: string;
+  /**
+   * The error's class where the vendor's code, not the HTTP status, says it (Kling answers an exhausted
+   * resource pack with HTTP 429 code 1102: credits, not a rate limit). Unset: by HTTP status.
+   */
+  errorClass?: ApiErrorClass;
+  /** The least wait before another attempt where the vendor documents one and sent no `Retry-After`. */
+  retryAfterMs?: number;
 }
 
 /** A file to upload, already read and typed by the client. */

@@ -8,7 +8,13 @@
  */
 import pRetry from 'p-retry';
 import type { GatewayId } from '../catalog/index.js';
-import { KlingApiError, KlingError, KlingSubmitUncertainError, type TaskState } from '../errors.js';
+import {
+  type ApiErrorClass,
+  KlingApiError,
+  KlingError,
+  KlingSubmitUncertainError,
+  type TaskState,
+} from '../errors.js';
 import type { Clock } from './clock.js';
 import { parseJsonReply, readJson } from './json.js';
 import { type Lane, Limiter, type LimiterStats } from './limiter.js';
@@ -28,6 +34,10 @@ export interface ErrorDetails {
   message: string;
   code?: string;
   type?: string;
+  /** The error's class where the gateway's code says it (wins over the HTTP status). */
+  errorClass?: ApiErrorClass | undefined;
+  /** The least wait before another attempt, used when the reply has no `Retry-After`. */
+  retryAfterMs?: number | undefined;
 }
 
 /** Where the exchange logs its retries (the client's logger). */
@@ -311,7 +321,7 @@ export class Exchange {
     const reading = response.body.trim() === '' ? undefined : readJson(response.body, this.#apiKey);
     // A non-JSON reply (a proxy's HTML page) is described by a short, tag-free excerpt of itself,
     // the key redacted before the tags are stripped and before the cut.
-    const details =
+    const details: ErrorDetails =
       reading === undefined || reading.ok
         ? config.parseError(response.status, reading?.value ?? null)
         : reading.problem === 'too-deep'
@@ -321,11 +331,9 @@ export class Exchange {
             };
     const redirect = response.status >= 300 && response.status < 400 ? ' (redirects are not followed)' : '';
     const requestId = response.headers.get('x-request-id') ?? undefined;
-    const retryAfterMs = parseRetryAfter(
-      response.headers.get('retry-after'),
-      config.clock.now(),
-      config.retry.maxRetryAfterMs,
-    );
+    const retryAfterMs =
+      parseRetryAfter(response.headers.get('retry-after'), config.clock.now(), config.retry.maxRetryAfterMs) ??
+      details.retryAfterMs;
     const error = KlingApiError.from(
       this.redact(`${this.#gateway}: HTTP ${response.status}: ${details.message}${redirect}`),
       {
@@ -336,6 +344,8 @@ export class Exchange {
         ...(requestId === undefined ? {} : { requestId }),
         ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
       },
+      {},
+      details.errorClass,
     );
     if (reading?.ok) ERROR_BODIES.set(error, reading.value);
     return error;

@@ -1,6 +1,8 @@
 import {
   KlingApiError,
   KlingConnectionError,
+  KlingInsufficientCreditsError,
+  KlingRateLimitError,
   KlingResponseError,
   KlingTimeoutError,
   KlingValidationError,
@@ -71,9 +73,18 @@ export function retryDelay(
 /** Reads (status polls) retry on network errors, timeouts, 408, 429 and 5xx. */
 export function isRetryableRead(error: unknown): boolean {
   if (KlingConnectionError.is(error) || KlingTimeoutError.is(error)) return true;
-  if (KlingApiError.is(error)) return error.status === 408 || error.status === 429 || error.status >= 500;
+  if (KlingApiError.is(error)) return error.status === 408 || isRateLimit(error) || error.status >= 500;
   // A garbled 2xx reply (a proxy's HTML page, a truncated body) is worth another read.
   return KlingResponseError.is(error);
+}
+
+/**
+ * A 429 or a rate limit by the gateway's own code; not credits (a gateway may answer an exhausted
+ * balance with HTTP 429 too): waiting does not buy credits.
+ */
+function isRateLimit(error: KlingApiError): boolean {
+  const credits: boolean = KlingInsufficientCreditsError.is(error);
+  return !credits && (error.status === 429 || KlingRateLimitError.is(error));
 }
 
 /** Network failures that happen before a request can reach the server: no task can exist. */
@@ -102,7 +113,7 @@ function failedBeforeSending(error: unknown): boolean {
  */
 export function isRetryableSubmit(error: unknown, dedupes: boolean): boolean {
   if (failedBeforeSending(error)) return true;
-  if (KlingApiError.is(error) && error.status === 429) return true;
+  if (KlingApiError.is(error) && isRateLimit(error)) return true;
   return dedupes && isRetryableRead(error);
 }
 

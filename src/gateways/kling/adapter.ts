@@ -24,6 +24,7 @@ import type {
 } from '../types.js';
 import { mergeRawFields, statusRequestByPath } from '../wire.js';
 import { catalog } from './catalog.js';
+import { parseKlingError } from './errors.js';
 import { parseKlingWebhook, verifyKlingWebhook } from './webhook.js';
 
 const STATUS: Readonly<Record<string, TaskStatus>> = {
@@ -196,15 +197,7 @@ export const kling: GatewayAdapter = {
   parseWebhook: (body, context) =>
     parseKlingWebhook(body, context, (record, c) => kling.parseTask({ data: [record] }, c)),
 
-  parseError(status, body) {
-    const message = firstString(body, ['message']) ?? `HTTP ${status} from ${catalog.info.vendor}`;
-    const code = at(body, 'code');
-    const requestId = firstString(body, ['request_id']);
-    return {
-      message: requestId === undefined ? message : `${message} (request_id ${requestId})`,
-      ...optional('code', typeof code === 'number' || typeof code === 'string' ? String(code) : undefined),
-    };
-  },
+  parseError: (status, body) => parseKlingError(status, body, catalog.info.vendor),
 };
 
 /** One task item of a new-standard reply (`GET /tasks` `data[]`, the new callback body) as a task. */
