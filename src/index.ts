@@ -5,7 +5,20 @@
 export * from './catalog/index.js';
 export * from './client/index.js';
 export * from './errors.js';
-export type { GatewayPaths, SucceededTask, Task, TaskCost, TaskStatus, Video } from './gateways/index.js';
+export {
+  FAL_WEBHOOK_JWKS_URL,
+  type FetchFalWebhookKeysOptions,
+  fetchFalWebhookKeys,
+} from './gateways/fal/webhook.js';
+export type {
+  GatewayPaths,
+  SucceededTask,
+  Task,
+  TaskCost,
+  TaskStatus,
+  Video,
+  WebhookKeySet,
+} from './gateways/index.js';
 export type { Clock } from './http/clock.js';
 export type { LimiterStats } from './http/limiter.js';
 export { DEFAULT_RETRY_POLICY, type RetryPolicy } from './http/retry.js';

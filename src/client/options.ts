@@ -10,7 +10,9 @@ import type { Dispatcher } from 'undici';
 import { isLoopbackHost } from '../catalog/hosts.js';
 import { GATEWAY_IDS, GATEWAYS, type GatewayId, isGatewayId } from '../catalog/index.js';
 import { KlingValidationError, type ValidationIssue, type ValidationSubject } from '../errors.js';
-import type { GatewayPaths, TaskStatus } from '../gateways/index.js';
+import { webhookKeysIssues } from '../gateways/fal/webhook.js';
+import type { GatewayPaths, TaskStatus, WebhookKeySet } from '../gateways/index.js';
+import { webhookSecretProblem } from '../gateways/kling/webhook.js';
 import type { Clock } from '../http/clock.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../http/retry.js';
 import type { FetchFunction } from '../http/transport.js';
@@ -162,6 +164,8 @@ const CLIENT_KEYS = Object.keys({
   pricing: 1,
   maxResponseBytes: 1,
   clock: 1,
+  webhookSecret: 1,
+  webhookKeys: 1,
 } satisfies Record<keyof KlingClientOptions, 1>);
 const POLL_KEYS = Object.keys({
   intervalMs: 1,
@@ -207,6 +211,8 @@ export interface ResolvedClientOptions {
   fetch: FetchFunction | undefined;
   dispatcher: Dispatcher | undefined;
   pricing: PricingOptions;
+  webhookSecret: string | undefined;
+  webhookKeys: WebhookKeySet | undefined;
 }
 
 const CLIENT_DEFAULTS = {
@@ -477,6 +483,11 @@ export function validateClientOptions(options: unknown): ResolvedClientOptions {
   if (o.pricing !== undefined) {
     for (const issue of pricingOptionsIssues(o.pricing, ['pricing'])) issues.list.push(issue);
   }
+  if (o.webhookSecret !== undefined) {
+    const problem = webhookSecretProblem(o.webhookSecret);
+    if (problem !== undefined) issues.add(['webhookSecret'], problem);
+  }
+  if (o.webhookKeys !== undefined) issues.list.push(...webhookKeysIssues(o.webhookKeys));
   issues.throwIfAny('client options');
 
   return {
@@ -497,6 +508,8 @@ export function validateClientOptions(options: unknown): ResolvedClientOptions {
     fetch: o.fetch as FetchFunction | undefined,
     dispatcher: o.dispatcher as Dispatcher | undefined,
     pricing: (o.pricing as PricingOptions | undefined) ?? {},
+    webhookSecret: o.webhookSecret as string | undefined,
+    webhookKeys: o.webhookKeys as WebhookKeySet | undefined,
   };
 }
 

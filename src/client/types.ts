@@ -1,7 +1,7 @@
 /** The client's option and result types (the public names `kling-sdk` exports). */
 import type { Dispatcher } from 'undici';
 import type { GatewayId } from '../catalog/index.js';
-import type { GatewayPaths, Task, TaskStatus } from '../gateways/index.js';
+import type { GatewayPaths, Task, TaskStatus, WebhookKeySet } from '../gateways/index.js';
 import type { Clock } from '../http/clock.js';
 import type { RetryPolicy } from '../http/retry.js';
 import type { FetchFunction } from '../http/transport.js';
@@ -62,6 +62,13 @@ export interface KlingClientOptions {
   maxResponseBytes?: number;
   /** Time, for tests that drive waits without sleeping. */
   clock?: Clock;
+  /**
+   * The official Kling API's Webhook Secret (`whsec_…`), for `confirmWebhook` on gateway `kling`: a
+   * signed callback is refused without it (see `ParseWebhookInput.webhookSecret`).
+   */
+  webhookSecret?: string;
+  /** fal's webhook public keys (a JWKS, e.g. `await fetchFalWebhookKeys()`), for `confirmWebhook` on fal. */
+  webhookKeys?: WebhookKeySet;
 }
 
 /** What `onBeforeSend` receives: everything needed to recover a submit whose reply is lost. */

@@ -1,7 +1,9 @@
 /**
  * Callbacks from the gateways, read without a client: `parseWebhook` checks the signature where the
- * gateway signs (apiframe) and maps the body to a normalized `Task`. Where the gateway does not sign
- * (EvoLink, API in One) the task comes back with `verified: false`: anyone who knows the URL can post
+ * gateway signs (apiframe with the API key; the official Kling API with its Webhook Secret, Standard
+ * Webhooks; fal with its public keys, when `webhookKeys` is given) and maps the body to a normalized
+ * `Task`. Where the gateway does not sign (EvoLink, API in One, Kling without a Webhook Secret, fal
+ * without `webhookKeys`) the task comes back with `verified: false`: anyone who knows the URL can post
  * one, so confirm it with `client.confirmWebhook()`, which re-reads the task from the API. Either way,
  * pass `expected` (the task this URL is for): a callback naming another task, signed or not (a captured
  * apiframe delivery verifies forever, at any URL), is refused.
@@ -13,7 +15,15 @@ import {
   KlingValidationError,
   KlingWebhookError,
 } from '../errors.js';
-import { ADAPTERS, type HeaderLookup, type Task, type TaskStatus } from '../gateways/index.js';
+import { webhookKeysIssues } from '../gateways/fal/webhook.js';
+import {
+  ADAPTERS,
+  type HeaderLookup,
+  type Task,
+  type TaskStatus,
+  type WebhookKeySet,
+} from '../gateways/index.js';
+import { webhookSecretProblem } from '../gateways/kling/webhook.js';
 import { systemClock } from '../http/clock.js';
 import { MAX_JSON_DEPTH, nestsDeeperThan } from '../http/json.js';
 import type { SavedHandle } from './handle.js';
@@ -30,6 +40,19 @@ export interface ParseWebhookInput {
   headers: WebhookHeaders;
   /** The key the task was created with (apiframe signs with it); falls back to the gateway's env variable. */
   apiKey?: string;
+  /**
+   * The official Kling API's Webhook Secret (`whsec_…`, from its console), for gateway `kling`. Given:
+   * every callback must carry a matching Standard Webhooks signature. Not given: a signed callback is
+   * refused (`KlingWebhookError` naming this option); an unsigned one (an account without a secret)
+   * comes back `verified: false`.
+   */
+  webhookSecret?: string;
+  /**
+   * fal's webhook public keys (a JWKS, e.g. from `fetchFalWebhookKeys()`), for gateway `fal`. Given: each
+   * delivery's Ed25519 signature is checked (its recipe is unconfirmed, see the README). Not given: fal
+   * deliveries come back `verified: false`.
+   */
+  webhookKeys?: WebhookKeySet;
   /** Extra vendor status spellings, as the client's option. */
   statusMap?: Record<string, TaskStatus>;
   /**
@@ -44,7 +67,7 @@ export type ExpectedTask = string | Pick<SavedHandle, 'gateway' | 'id'>;
 
 export interface ParsedWebhook {
   task: Task;
-  /** True only when the gateway signed the body and the signature matched (apiframe). */
+  /** True only when the gateway signed the body and the signature matched (apiframe, kling, fal). */
   verified: boolean;
   /** The gateway's event word where it sends one (apiframe: `progress`, `completed`, `failed`). */
   event?: string;
@@ -55,8 +78,9 @@ const MAX_WEBHOOK_BYTES = 1024 * 1024;
 
 /**
  * Verifies (where the gateway signs) and reads one callback. A missing or wrong apiframe signature
- * throws `KlingWebhookError`, as does a body that is not a task; Modellix, which sends no callbacks,
- * throws `KlingUnsupportedError`.
+ * throws `KlingWebhookError`, as does a wrong or stale Kling or fal one, a signed Kling callback without
+ * `webhookSecret`, and a body that is not a task; Modellix, which sends no callbacks, throws
+ * `KlingUnsupportedError`.
  */
 export function parseWebhook(input: ParseWebhookInput): ParsedWebhook {
   // No client here, so no injected clock: the system's (a client's confirmWebhook passes its own).
@@ -72,6 +96,7 @@ export function readWebhook(input: ParseWebhookInput, now: number): ParsedWebhoo
     ]);
   }
   const expected = input.expected === undefined ? undefined : expectedTaskId(input.expected, gateway);
+  checkSecrets(input);
   const adapter = ADAPTERS[gateway];
   if (adapter.parseWebhook === undefined) {
     throw new KlingUnsupportedError(
@@ -83,17 +108,12 @@ export function readWebhook(input: ParseWebhookInput, now: number): ParsedWebhoo
   const bytes = rawBytes(input.rawBody);
   let verified = false;
   if (adapter.verifyWebhook !== undefined) {
-    const apiKey = input.apiKey ?? process.env[GATEWAYS[gateway].apiKeyEnv];
-    if (apiKey === undefined || apiKey.trim() === '') {
-      throw new KlingValidationError([
-        {
-          path: ['apiKey'],
-          message: `${gateway} signs callbacks with the API key: pass apiKey or set ${GATEWAYS[gateway].apiKeyEnv}`,
-        },
-      ]);
-    }
-    adapter.verifyWebhook(bytes, headerLookup(input.headers), apiKey);
-    verified = true;
+    verified = adapter.verifyWebhook(bytes, headerLookup(input.headers), {
+      apiKey: input.apiKey ?? process.env[GATEWAYS[gateway].apiKeyEnv],
+      webhookSecret: input.webhookSecret,
+      webhookKeys: input.webhookKeys,
+      now,
+    });
   }
   const text = new TextDecoder().decode(bytes);
   // JSON.parse builds any depth without recursion, but spends ~1 s on a megabyte of `[`, and what walks
@@ -133,6 +153,17 @@ export function readWebhook(input: ParseWebhookInput, now: number): ParsedWebhoo
     );
   }
   return { task, verified, ...(event === undefined ? {} : { event }) };
+}
+
+/** `webhookSecret` and `webhookKeys`, when given, must be usable: a validation error lists what is not. */
+function checkSecrets(input: ParseWebhookInput): void {
+  const issues: { path: (string | number)[]; message: string }[] = [];
+  if (input.webhookSecret !== undefined) {
+    const problem = webhookSecretProblem(input.webhookSecret);
+    if (problem !== undefined) issues.push({ path: ['webhookSecret'], message: problem });
+  }
+  if (input.webhookKeys !== undefined) issues.push(...webhookKeysIssues(input.webhookKeys));
+  if (issues.length > 0) throw new KlingValidationError(issues);
 }
 
 /** The task id `expected` names; a malformed one, or a handle of another gateway, is a validation error. */

@@ -19,6 +19,8 @@ export type {
   UploadReply,
   UploadWireRequest,
   Video,
+  WebhookKeySet,
   WebhookReply,
+  WebhookSecrets,
   WireRequest,
 } from './types.js';

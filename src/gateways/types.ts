@@ -99,6 +99,23 @@ export interface WebhookReply {
 /** Reads one request header by name, case-insensitively; undefined when absent. */
 export type HeaderLookup = (name: string) => string | undefined;
 
+/** A JSON Web Key Set (RFC 7517): public keys a gateway's signatures are checked against (fal). */
+export interface WebhookKeySet {
+  keys: readonly Readonly<Record<string, unknown>>[];
+}
+
+/** What a webhook check may use: the caller's key and webhook secrets, and the time now (ms). */
+export interface WebhookSecrets {
+  /** The API key (apiframe signs with it); undefined when neither given nor in the environment. */
+  apiKey?: string | undefined;
+  /** A Standard Webhooks secret, `whsec_<base64>` (the official Kling API's Webhook Secret). */
+  webhookSecret?: string | undefined;
+  /** Public keys (fal's JWKS). */
+  webhookKeys?: WebhookKeySet | undefined;
+  /** Now, in ms (signed timestamps are checked against it). */
+  now: number;
+}
+
 /** One gateway's wire format. The only place that knows a vendor's field names. */
 export interface GatewayAdapter {
   readonly id: GatewayId;
@@ -139,10 +156,13 @@ export interface GatewayAdapter {
   /** Reads a 2xx balance reply; throws `KlingResponseError` when it carries no amount. */
   parseBalance?(body: unknown): BalanceReply;
   /**
-   * Checks a callback's signature against the raw body, where the gateway signs them; throws
-   * `KlingWebhookError` when it is missing or wrong. Unsigned gateways leave this out.
+   * Checks a callback's signature against the raw body, where the gateway signs them: true when it
+   * matched, false when the delivery is accepted as unsigned (signing the account may leave off, or a
+   * recipe not confirmed, with no secret given); throws `KlingWebhookError` when it is missing or wrong,
+   * and `KlingValidationError` naming the option when a secret it needs was not given. Unsigned
+   * gateways leave this out.
    */
-  verifyWebhook?(rawBody: Uint8Array, header: HeaderLookup, apiKey: string): void;
+  verifyWebhook?(rawBody: Uint8Array, header: HeaderLookup, secrets: WebhookSecrets): boolean;
   /** Reads a callback body (already JSON-parsed) as a task; throws `KlingResponseError` when it is not one. */
   parseWebhook?(body: unknown, context: ParseContext): WebhookReply;
 

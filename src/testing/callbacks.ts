@@ -52,9 +52,9 @@ export class CallbackDispatcher {
     this.deliverTo = typeof deliverTo === 'string' ? deliveryOrigin(deliverTo) : deliverTo;
   }
 
-  /** Starts watching a new task, if its create body registered a callback. */
-  watch(task: TaskRecord, protocol: CallbackProtocol | undefined): void {
-    const target = protocol?.target(task.body);
+  /** Starts watching a new task, if its create (body, or URL: `createUrl`) registered a callback. */
+  watch(task: TaskRecord, protocol: CallbackProtocol | undefined, createUrl?: string): void {
+    const target = protocol?.target(task.body, createUrl);
     if (protocol === undefined || target === undefined || target.events.length === 0) return;
     task.webhookStatus = 'pending';
     this.watches.set(task.id, {

@@ -161,7 +161,7 @@ export async function createTask(
   task.apiKey = apiKey;
   task.origin = new URL(request.url).origin;
   state.addTask(task);
-  state.callbacks.watch(task, protocol.callbacks);
+  state.callbacks.watch(task, protocol.callbacks, request.url);
   if (scope !== undefined) state.remember(scope, fingerprint(read.body), task.id);
   const body = protocol.createdReply(task, state.view(task), replyContext(state, request, task));
   return { response: reply({ status: protocol.createdStatus, body }) };

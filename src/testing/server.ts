@@ -2,6 +2,8 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { getResponse } from 'msw';
+import { FAL_SIMULATOR_JWKS } from './gateways/fal.js';
+import { KLING_SIMULATOR_WEBHOOK_SECRET } from './gateways/kling.js';
 import { buildSimulator } from './simulator.js';
 import type { SimulatorState } from './state.js';
 import type { GatewaySimulator, RunningSimulator, SimulatorOptions } from './types.js';
@@ -127,6 +129,7 @@ const ADMIN_ROUTES: Record<string, 'GET' | 'POST'> = {
   [`${ADMIN_PREFIX}/tasks`]: 'GET',
   [`${ADMIN_PREFIX}/callbacks`]: 'GET',
   [`${ADMIN_PREFIX}/release`]: 'POST',
+  [`${ADMIN_PREFIX}/webhook-keys`]: 'GET',
 };
 
 function adminError(status: number, message: string, headers?: Record<string, string>): AdminReply {
@@ -137,6 +140,8 @@ function adminError(status: number, message: string, headers?: Record<string, st
  * The admin routes. Not vendor traffic: nothing lands in `stats.requests`, and no fault rule applies.
  * - `GET /__sim/tasks`: `{ clock, tasks }`, every task as `tasks()` returns it (state, progress, held, …).
  * - `GET /__sim/callbacks`: `{ callbacks }`, `stats.callbacks` (where each delivery went, its status).
+ * - `GET /__sim/webhook-keys`: `{ kling: { webhookSecret }, fal: { webhookKeys } }`, what the simulator's
+ *   signed callbacks verify with.
  * - `POST /__sim/release` with `{ "taskId": "<id>" }` or `{ "all": true }` (content-type
  *   application/json): `release()`; answers `{ released: [ids no longer held] }`, 404 for an id the
  *   simulator never issued, 400 for any other body.
@@ -160,6 +165,16 @@ async function serveAdmin(
   }
   if (pathname === `${ADMIN_PREFIX}/callbacks`) {
     return { status: 200, body: { callbacks: simulator.stats.callbacks } };
+  }
+  if (pathname === `${ADMIN_PREFIX}/webhook-keys`) {
+    // What a receiver verifies the simulator's signed callbacks with (test values, not the vendors').
+    return {
+      status: 200,
+      body: {
+        kling: { webhookSecret: KLING_SIMULATOR_WEBHOOK_SECRET },
+        fal: { webhookKeys: FAL_SIMULATOR_JWKS },
+      },
+    };
   }
   // A JSON content type keeps a web page's plain form post from releasing anything.
   const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();

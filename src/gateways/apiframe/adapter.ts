@@ -4,11 +4,18 @@
  * `klingParams`, so no key it does not list is ever sent. It dedupes creates by `Idempotency-Key`.
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { KlingUnsupportedError, KlingWebhookError } from '../../errors.js';
+import { KlingUnsupportedError, KlingValidationError, KlingWebhookError } from '../../errors.js';
 import type { ResolvedVideoRequest } from '../../request/index.js';
 import { asNumber, asObject, at, firstString, isHttpUrl, malformed, optional, toDate } from '../read.js';
 import { buildTask, DAY_MS } from '../task.js';
-import type { GatewayAdapter, GatewayPaths, HeaderLookup, TaskStatus, Video } from '../types.js';
+import type {
+  GatewayAdapter,
+  GatewayPaths,
+  HeaderLookup,
+  TaskStatus,
+  Video,
+  WebhookSecrets,
+} from '../types.js';
 import { mergeRawFields, multipartForm, statusRequestByPath } from '../wire.js';
 import { catalog } from './catalog.js';
 
@@ -194,7 +201,16 @@ const EVENT_STATUS: Readonly<Record<string, string>> = {
  * API key, as `sha256=<hex>` or bare hex (https://docs-v2.apiframe.ai/docs/webhooks; the vendor
  * SDK's webhooks.ts). Compared in constant time; the messages never carry the key or the digest.
  */
-function verifySignature(rawBody: Uint8Array, header: HeaderLookup, apiKey: string): void {
+function verifySignature(rawBody: Uint8Array, header: HeaderLookup, secrets: WebhookSecrets): boolean {
+  const { apiKey } = secrets;
+  if (apiKey === undefined || apiKey.trim() === '') {
+    throw new KlingValidationError([
+      {
+        path: ['apiKey'],
+        message: 'apiframe signs callbacks with the API key: pass apiKey or set APIFRAME_API_KEY',
+      },
+    ]);
+  }
   const value = header('x-webhook-signature')?.trim();
   if (value === undefined || value === '') {
     throw new KlingWebhookError('apiframe: the webhook has no X-Webhook-Signature header; it is not trusted');
@@ -212,6 +228,7 @@ function verifySignature(rawBody: Uint8Array, header: HeaderLookup, apiKey: stri
       'apiframe: the webhook signature does not match (another API key signed it, or the body was changed)',
     );
   }
+  return true;
 }
 
 /** apiframe answers 400 to any key its schema does not list; refuse it here, before paying a round trip. */

@@ -667,7 +667,7 @@ export function falWebhookBody(task: TaskRecord, view: TaskView, context: ReplyC
  * `target(body)` cannot see the submit URL's `fal_webhook` query: see `falWebhookTarget`.
  */
 const callbacks: CallbackProtocol = {
-  target: () => undefined,
+  target: (_body, createUrl) => (createUrl === undefined ? undefined : falWebhookTarget(createUrl)),
   request: (task, view, context) => {
     const body = JSON.stringify(falWebhookBody(task, view, context));
     return {

@@ -1285,5 +1285,11 @@ export function createKlingProtocol(options: KlingSimConfig = {}): KlingProtocol
   return protocol;
 }
 
-/** The default instance (simulator credentials, no webhook secret, 10 concurrent tasks, unit billing). */
-export const kling: KlingProtocol = createKlingProtocol();
+/**
+ * The Webhook Secret the simulator's Kling signs its callbacks with (a test value, never the vendor's):
+ * give it to `parseWebhook({ webhookSecret })` or the client's `webhookSecret`. Also `GET /__sim/webhook-keys`.
+ */
+export const KLING_SIMULATOR_WEBHOOK_SECRET = 'whsec_a2xpbmctc2RrIHNpbXVsYXRvciB3ZWJob29rIHNlY3JldCE=';
+
+/** The default instance (simulator credentials, the simulator's webhook secret, 10 concurrent tasks, unit billing). */
+export const kling: KlingProtocol = createKlingProtocol({ webhookSecret: KLING_SIMULATOR_WEBHOOK_SECRET });

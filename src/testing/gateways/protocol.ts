@@ -71,8 +71,11 @@ export type CallbackEvent = 'progress' | 'completed' | 'failed';
 
 /** One gateway's callbacks: where a create body asks for them, and what the gateway POSTs. */
 export interface CallbackProtocol {
-  /** The callback URL and events a create body registers; undefined when it registers none. */
-  target(body: JsonObject): { url: string; events: readonly CallbackEvent[] } | undefined;
+  /**
+   * The callback URL and events a create registers, from its body (or, fal, its URL's query:
+   * `createUrl`); undefined when it registers none.
+   */
+  target(body: JsonObject, createUrl?: string): { url: string; events: readonly CallbackEvent[] } | undefined;
   /** The POST for one event: the body exactly as sent (so a signature covers these bytes) and headers. */
   request(
     task: TaskRecord,
