@@ -64,7 +64,7 @@ import type {
 } from './types.js';
 import { Uploads } from './uploads.js';
 import { type WaitContext, waitForTask } from './wait.js';
-import { confirmedTask, readWebhook } from './webhooks.js';
+import { confirmedTask, type ParseWebhookInput, readWebhook } from './webhooks.js';
 
 const USER_AGENT = 'kling-sdk/0.1.0';
 
@@ -107,6 +107,7 @@ export class KlingClient {
   readonly #logger: Logger;
   readonly #timeoutMs: number;
   readonly #statusMap: Record<string, TaskStatus> | undefined;
+  readonly #webhookSecrets: Pick<ParseWebhookInput, 'webhookSecret' | 'webhookKeys'>;
   /** Checked once, with every other option, at construction. */
   readonly #pricing: PricingOptions;
 
@@ -129,6 +130,10 @@ export class KlingClient {
     this.#logger = options.logger;
     this.#timeoutMs = options.timeoutMs;
     this.#statusMap = options.statusMap;
+    this.#webhookSecrets = {
+      ...(options.webhookSecret === undefined ? {} : { webhookSecret: options.webhookSecret }),
+      ...(options.webhookKeys === undefined ? {} : { webhookKeys: options.webhookKeys }),
+    };
     this.#pricing = options.pricing;
     this.#createPaths = new CreatePaths(
       this.#paths.create,
@@ -578,6 +583,7 @@ export class KlingClient {
           headers: input.headers,
           apiKey: this.#apiKey,
           ...(this.#statusMap === undefined ? {} : { statusMap: this.#statusMap }),
+          ...this.#webhookSecrets,
           ...(input.expected === undefined ? {} : { expected: input.expected }),
         },
         this.#clock.now(),

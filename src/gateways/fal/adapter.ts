@@ -15,6 +15,7 @@ import { buildTask } from '../task.js';
 import type { GatewayAdapter, GatewayPaths, Task, TaskStatus } from '../types.js';
 import { mergeRawFields, statusRequestByPath } from '../wire.js';
 import { catalog } from './catalog.js';
+import { verifyFalWebhook } from './webhook.js';
 
 /** COMPLETED is read as still running until the result is in hand (`needsResult`, then the result read). */
 const STATUS: Readonly<Record<string, TaskStatus>> = {
@@ -164,7 +165,10 @@ export const fal: GatewayAdapter = {
 
   // Deliveries to `?fal_webhook=`: {request_id, gateway_request_id, status: OK|ERROR, payload, error}.
   // fal signs them (Ed25519, keys from a JWKS URL), but the recipe could not be confirmed from fal's own
-  // pages: read as unsigned; `confirmWebhook` reads the task (status, then result) before trusting it.
+  // pages: unsigned unless the caller gives `webhookKeys` (./webhook.ts checks the inferred recipe then);
+  // `confirmWebhook` reads the task (status, then result) before trusting it.
+  verifyWebhook: verifyFalWebhook,
+
   parseWebhook(body, context) {
     const id = firstString(body, ['request_id']);
     const word = firstString(body, ['status'])?.toUpperCase();
