@@ -251,6 +251,24 @@ const API_ERROR_CLASSES: Readonly<Record<ApiErrorClass, typeof KlingApiError>> =
   server: KlingServerError,
 };
 
+/**
+ * A finished task's result is gone: the gateway keeps a result, or its video link, only for a while
+ * (fal: 1 hour after completion, 6 minutes for a large result). The task cannot be read or downloaded
+ * again: run it again, and download as soon as it succeeds. `status` is the HTTP status that said so.
+ */
+export class KlingResultExpiredError extends KlingApiError {
+  static override readonly kind: string = 'KlingResultExpiredError';
+  static override readonly is: (value: unknown) => value is KlingResultExpiredError =
+    brandCheck('KlingResultExpiredError');
+  /** When the result was due to expire, where the SDK knew it (`Video.expiresAt`). */
+  readonly expiresAt?: Date;
+
+  constructor(message: string, fields: ApiErrorFields & { expiresAt?: Date }, options: ErrorOptions = {}) {
+    super(message, fields, options);
+    if (fields.expiresAt !== undefined) this.expiresAt = fields.expiresAt;
+  }
+}
+
 /** The request never got a response: refused, reset, DNS failure. */
 export class KlingConnectionError extends KlingError {
   static override readonly kind: string = 'KlingConnectionError';

@@ -3,10 +3,10 @@
  * The data itself lives beside each adapter; the registry (src/gateways/catalog.ts) lists it by id.
  */
 import type { GatewayId } from '../gateways/catalog.js';
-import type { FieldSupport, GatewayCapabilities, ImageType } from './capabilities.js';
+import type { FieldSupport, GatewayCapabilities, ImageType, UnsupportedUse } from './capabilities.js';
 import type { PerSecond, RateRow, RateTable } from './rates.js';
 import type { RenderTime } from './render-times.js';
-import type { Mode } from './video-request.js';
+import type { Mode, VideoRequest } from './video-request.js';
 
 // The id type is the registry's; re-exported for files that still import it from here.
 export type { GatewayId };
@@ -31,6 +31,16 @@ export interface GatewayCatalog {
   rates: RateTable;
   /** How long a Kling 3.0 render takes there, as published: polling uses it when no hint is given. */
   renderTime: RenderTime;
+  /**
+   * Where a gateway sells Kling 3.0 as more than one model (fal: v3 and Omni o3), the rate rows'
+   * `variant` a request is billed on (undefined: the default rows). Pure: pricing calls it.
+   */
+  rateVariant?(request: VideoRequest): string | undefined;
+  /**
+   * What the gateway can't do with a request beyond what `capabilities` can say (fal: what its Omni
+   * endpoints lack), as `findUnsupported` reports it. Pure: pricing calls it.
+   */
+  unsupported?(request: VideoRequest): UnsupportedUse[];
 }
 
 /** A field the gateway supports as the SDK maps it. */
@@ -47,15 +57,12 @@ export const JPEG_PNG: readonly ImageType[] = ['image/jpeg', 'image/png'];
 
 /**
  * A rate-row builder for rows read from one public page on one date:
- * `const row = ratesFrom(PAGE, '2026-11-22'); row('pro', 'pro', true, { usd: 0.19 })`.
+ * `const row = ratesFrom(PAGE, '2026-11-22'); row('pro', 'pro', true, { usd: 0.19 })`; `variant` marks
+ * the rows of a gateway's second model (fal's `'o3'`).
  */
-export function ratesFrom(source: string, asOf: string) {
-  return (key: string, mode: Mode, sound: boolean, perSecond: PerSecond | null): RateRow => ({
-    key,
-    mode,
-    sound,
-    perSecond,
-    source,
-    asOf,
-  });
+export function ratesFrom(source: string, asOf: string, variant?: string) {
+  return (key: string, mode: Mode, sound: boolean, perSecond: PerSecond | null): RateRow =>
+    variant === undefined
+      ? { key, mode, sound, perSecond, source, asOf }
+      : { key, mode, sound, variant, perSecond, source, asOf };
 }

@@ -12,6 +12,7 @@ export {
   isGatewayId,
   RATE_TABLES,
   RENDER_TIMES,
+  rateVariantOf,
 } from '../gateways/catalog.js';
 export type {
   FieldSupport,

@@ -12,6 +12,12 @@ export interface RateRow {
   key: string;
   mode: Mode;
   sound: boolean;
+  /**
+   * The model the row prices where a gateway sells more than one for the same mode and sound (fal:
+   * `'o3'`, Kling 3.0 Omni); the gateway's catalog picks it per request (`rateVariant`). Rows without
+   * it are the default model's.
+   */
+  variant?: string;
   /** Null where the vendor publishes no price for this row. */
   perSecond: PerSecond | null;
   /** The vendor's public page the figure was read from (a URL). */

@@ -32,6 +32,8 @@ export type Task = {
   progress?: number;
   /** Seconds until the gateway expects to finish, where it gives a hint. */
   etaSeconds?: number;
+  /** Requests ahead of this one in the gateway's queue while it waits there, where it says (fal `queue_position`). */
+  queuePosition?: number;
   raw: unknown;
   /** What the gateway reports the task costs, where it reports it. */
   cost?: TaskCost;

@@ -11,6 +11,7 @@ import {
   KlingError,
   KlingFileError,
   KlingResponseError,
+  KlingResultExpiredError,
   KlingTimeoutError,
   KlingValidationError,
   type ValidationIssue,
@@ -117,14 +118,13 @@ export async function downloadVideo(
   if (response.status !== 200) {
     response.cancel();
     await discard();
-    const expired =
-      video.expiresAt !== undefined && video.expiresAt.getTime() < Date.now()
-        ? ' (the link has expired)'
-        : '';
-    throw KlingApiError.from(`${task.gateway}: video download answered HTTP ${response.status}${expired}`, {
-      gateway: task.gateway,
-      status: response.status,
-    });
+    const { expiresAt } = video;
+    const expiredAt = expiresAt !== undefined && expiresAt.getTime() < Date.now();
+    if (expiredAt && GONE.has(response.status)) throw expiredError(task.gateway, response.status, expiresAt);
+    throw KlingApiError.from(
+      `${task.gateway}: video download answered HTTP ${response.status}${expiredAt ? ' (the link has expired)' : ''}`,
+      { gateway: task.gateway, status: response.status },
+    );
   }
   const declared = Number(response.headers.get('content-length') ?? Number.NaN);
   if (Number.isFinite(declared) && declared > maxBytes) {
@@ -181,6 +181,18 @@ export async function downloadVideo(
     throw fileError(path, error);
   }
   return { path, bytes };
+}
+
+/** What a storage host answers for a link that is no longer served. */
+const GONE: ReadonlySet<number> = new Set([403, 404, 410]);
+
+/** A link past its `expiresAt` that the host refuses: the result is gone, and says what to do. */
+function expiredError(gateway: GatewayId, status: number, expiresAt: Date): KlingResultExpiredError {
+  return new KlingResultExpiredError(
+    `${gateway}: the video's link expired at ${expiresAt.toISOString()} (the download answered HTTP ${status}); ` +
+      'the gateway keeps results only for a while. Run the task again, and download the video as soon as it succeeds',
+    { gateway, status, expiresAt },
+  );
 }
 
 /** Every problem with the call's own arguments, at once, before anything is opened or sent. */

@@ -63,20 +63,38 @@ export const RATE_TABLES: Readonly<Record<GatewayId, RateTable>> = byGateway((c)
 /** How long a Kling 3.0 render takes at each gateway, as published: polling uses it when no hint is given. */
 export const RENDER_TIMES: Readonly<Record<GatewayId, RenderTime>> = byGateway((c) => c.renderTime);
 
-/** The row a gateway bills for a mode and sound setting, or undefined if it sells no such thing. */
-export function findRateRow(gateway: GatewayId, mode: Mode, sound: boolean): RateRow | undefined {
-  return RATE_ROWS_BY_MODE[gateway][mode]?.[sound ? 1 : 0];
+/**
+ * The row a gateway bills for a mode and sound setting (on the model `variant` names, where the gateway
+ * sells more than one: see `rateVariantOf`), or undefined if it sells no such thing.
+ */
+export function findRateRow(
+  gateway: GatewayId,
+  mode: Mode,
+  sound: boolean,
+  variant?: string,
+): RateRow | undefined {
+  return RATE_ROWS_BY_MODE[gateway][variant ?? '']?.[mode]?.[sound ? 1 : 0];
 }
 
-/** Each gateway's rows by mode and sound, built once: pricing looks a row up on every estimate. */
+/** The rate rows' `variant` a request is billed on at `gateway` (undefined: the default rows). */
+export function rateVariantOf(gateway: GatewayId, request: VideoRequest): string | undefined {
+  return GATEWAY_CATALOGS[gateway].rateVariant?.(request);
+}
+
+type RowPair = [RateRow | undefined, RateRow | undefined];
+
+/** Each gateway's rows by variant ('' for the default), mode and sound, built once: pricing looks a row up on every estimate. */
 const RATE_ROWS_BY_MODE = byGateway(({ rates }) => {
-  const byMode: Partial<Record<Mode, [RateRow | undefined, RateRow | undefined]>> = {};
+  const byVariant: Record<string, Partial<Record<Mode, RowPair>>> = {};
   for (const row of rates.rows) {
+    const key = row.variant ?? '';
+    const byMode = byVariant[key] ?? {};
+    byVariant[key] = byMode;
     const pair = byMode[row.mode] ?? [undefined, undefined];
     byMode[row.mode] = pair;
     pair[row.sound ? 1 : 0] ??= row;
   }
-  return byMode;
+  return byVariant;
 });
 
 /**
@@ -85,7 +103,10 @@ const RATE_ROWS_BY_MODE = byGateway(({ rates }) => {
  * the request uses. (A missing prompt does not change a price: see `findMissingRequired`.)
  */
 export function findUnsupported(gateway: GatewayId, request: VideoRequest): UnsupportedUse[] {
-  return unsupportedUsesOn(gateway, CAPABILITIES[gateway], request);
+  const problems = unsupportedUsesOn(gateway, CAPABILITIES[gateway], request);
+  const more = GATEWAY_CATALOGS[gateway].unsupported?.(request);
+  if (more !== undefined) for (const problem of more) problems.push(problem);
+  return problems;
 }
 
 /** Fields `gateway` requires that `request` leaves out (today only the prompt). */

@@ -39,6 +39,7 @@ export interface TaskParts {
   error?: { code?: string | undefined; message?: string | undefined };
   progress?: number | undefined;
   etaSeconds?: number | undefined;
+  queuePosition?: number | undefined;
   cost?: TaskCost | undefined;
 }
 
@@ -62,6 +63,9 @@ export function buildTask(parts: TaskParts): Task {
   }
   if (parts.etaSeconds !== undefined && Number.isFinite(parts.etaSeconds)) {
     task.etaSeconds = Math.max(0, parts.etaSeconds);
+  }
+  if (parts.queuePosition !== undefined && Number.isInteger(parts.queuePosition)) {
+    task.queuePosition = Math.max(0, parts.queuePosition);
   }
   if (parts.cost !== undefined) task.cost = parts.cost;
   if (parts.videos.length > 0 && named !== 'failed' && named !== 'canceled') {

@@ -12,6 +12,7 @@ import {
   RATE_TABLES,
   REQUEST_DEFAULTS,
   REQUEST_LIMITS,
+  rateVariantOf,
   type VideoRequest,
 } from '../catalog/index.js';
 import { KlingUnsupportedError, KlingValidationError, type ValidationIssue } from '../errors.js';
@@ -88,7 +89,7 @@ export function estimateCost(
   if (first !== undefined) {
     throw new KlingUnsupportedError(gateway, first.field, unsupported.map((u) => u.message).join('; '));
   }
-  return estimateServable(gateway, fields, options);
+  return estimateServable(gateway, fields, options, rateVariantOf(gateway, request));
 }
 
 /**
@@ -102,7 +103,7 @@ export function quote(request: VideoRequest, options: PricingOptions = NO_OPTION
   const unpriced: CostEstimate[] = [];
   for (const gateway of GATEWAY_IDS) {
     if (findUnsupported(gateway, request).length > 0) continue;
-    const estimate = estimateServable(gateway, fields, options);
+    const estimate = estimateServable(gateway, fields, options, rateVariantOf(gateway, request));
     (estimate.usd === null ? unpriced : priced).push(estimate);
   }
   // Array.prototype.sort is stable, so equal prices keep the catalog order.
@@ -121,7 +122,7 @@ export function estimateChecked(
   request: VideoRequest,
   options: PricingOptions = NO_OPTIONS,
 ): CostEstimate {
-  return estimateServable(gateway, readPricedFields(request), options);
+  return estimateServable(gateway, readPricedFields(request), options, rateVariantOf(gateway, request));
 }
 
 /** The estimate for a request already known to be valid and servable at `gateway`. */
@@ -129,9 +130,10 @@ function estimateServable(
   gateway: GatewayId,
   { mode, sound, duration }: PricedFields,
   options: PricingOptions,
+  variant: string | undefined,
 ): CostEstimate {
   const table = RATE_TABLES[gateway];
-  const row = findRateRow(gateway, mode, sound);
+  const row = findRateRow(gateway, mode, sound, variant);
   if (row === undefined) {
     throw new KlingUnsupportedError(gateway, 'mode', `${gateway} has no rate for mode '${mode}'`);
   }

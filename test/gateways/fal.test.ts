@@ -7,6 +7,8 @@ import type { Task } from '../../src/gateways/types.js';
 import {
   KlingApiError,
   KlingClient,
+  KlingNotFoundError,
+  KlingResultExpiredError,
   KlingTaskFailedError,
   KlingUnsupportedError,
   KlingValidationError,
@@ -15,6 +17,7 @@ import {
 import { parseVideoRequest } from '../../src/request/index.js';
 import { type RunningSimulator, SAMPLE_VIDEO, startGatewaySimulator } from '../../src/testing/index.js';
 import { fixtures, loadFixture } from '../fixtures/load.js';
+import { manualClock } from '../testing/helpers.js';
 
 const paths = fal.paths;
 const wire = (input: unknown) => fal.toWire(parseVideoRequest(input), { paths });
@@ -160,7 +163,7 @@ describe('fal replies', () => {
     expect(() => fal.parseResult?.({ video: {} }, completed, context)).toThrow(/video\.url/);
   });
 
-  it("the model's error on the result read is the task's failure; auth, 404 and 429 are the read's own", () => {
+  it("the model's error on the result read is the task's failure; auth, timeouts and 429 are the read's own", () => {
     const completed = fal.parseTask(doc('status-completed'), context);
     const failed = fal.resultFailure?.(
       { status: 422, message: 'fal: HTTP 422: prompt: flagged', code: 'content_policy_violation' },
@@ -170,9 +173,61 @@ describe('fal replies', () => {
       status: 'failed',
       error: { code: 'content_policy_violation', message: 'prompt: flagged' },
     });
-    for (const status of [401, 403, 404, 408, 429, 500, 503]) {
+    for (const status of [401, 403, 408, 429, 500, 503]) {
       expect(fal.resultFailure?.({ status, message: 'x' }, completed), String(status)).toBeUndefined();
     }
+  });
+
+  it('a result gone after COMPLETED (404 or 410) throws KlingResultExpiredError saying what to do', () => {
+    const completed = fal.parseTask(doc('status-completed'), context);
+    const expired = loadFixture('fal', 'result-expired');
+    for (const status of [expired.http, 410]) {
+      let thrown: unknown;
+      try {
+        fal.resultFailure?.({ status, message: fal.parseError(status, expired.body).message }, completed);
+      } catch (error) {
+        thrown = error;
+      }
+      expect(KlingResultExpiredError.is(thrown), String(status)).toBe(true);
+      expect(thrown).toMatchObject({ gateway: 'fal', status });
+      expect(String((thrown as Error).message)).toMatch(
+        /is gone \(HTTP \d+\): fal keeps a result 1 hour .*Run the task again, and download the video as soon as it succeeds/,
+      );
+    }
+  });
+
+  it("IN_QUEUE carries queue_position as the task's queuePosition; other states carry none", () => {
+    const queued = fal.parseTask(doc('status-in-queue'), context);
+    expect(queued.queuePosition).toBe((doc('status-in-queue') as Body).queue_position);
+    expect(fal.parseTask({ ...doc('status-in-queue'), queue_position: 7 }, context).queuePosition).toBe(7);
+    expect(fal.parseTask({ ...doc('status-in-queue'), queue_position: 'x' }, context)).not.toHaveProperty(
+      'queuePosition',
+    );
+    expect(fal.parseTask({ ...doc('status-in-progress'), queue_position: 3 }, context)).not.toHaveProperty(
+      'queuePosition',
+    );
+  });
+
+  it('cancel: PUT …/requests/{id}/cancel with no body (fal-js queue.ts), under the app only', () => {
+    expect(fal.cancelRequest?.('764cabcf-b745', { paths })).toEqual({
+      method: 'PUT',
+      path: '/fal-ai/kling-video/requests/764cabcf-b745/cancel',
+      headers: {},
+    });
+  });
+
+  it('cancel replies: CANCELLATION_REQUESTED and OK are taken, ALREADY_COMPLETED too late', () => {
+    const requested = loadFixture('fal', 'cancel-requested');
+    expect(fal.parseCancel?.(requested.http, requested.body)).toMatchObject({
+      outcome: 'canceled',
+      message: expect.stringMatching(/running one is only signalled/),
+    });
+    expect(fal.parseCancel?.(200, { status: 'OK' })).toMatchObject({ outcome: 'canceled' });
+    const done = loadFixture('fal', 'cancel-already-completed');
+    expect(fal.parseCancel?.(done.http, done.body)).toMatchObject({ outcome: 'too-late' });
+    const missing = loadFixture('fal', 'cancel-not-found');
+    expect(() => fal.parseCancel?.(missing.http, missing.body)).toThrow(KlingNotFoundError);
+    expect(() => fal.parseCancel?.(202, { detail: 'x' })).toThrow(/no status OK, CANCELLATION_REQUESTED/);
   });
 
   it.each(fixtures('fal', 'error').map((f) => [f.name, f]))('parseError reads %s', (_, f) => {
@@ -314,7 +369,8 @@ describe('fal through the simulator (loopback)', () => {
     const refused: VideoRequest[] = [
       { prompt: 'p', elements: [{ id: '1' }], startImage: img },
       { prompt: 'p', watermark: false },
-      { prompt: 'p', referenceImages: [img] },
+      { prompt: 'p', referenceImages: [img], providerOptions: { fal: { model: 'v3' } } },
+      { prompt: 'p', negativePrompt: 'blur', providerOptions: { fal: { model: 'o3' } } },
       { prompt: 'p', referenceVideos: ['https://example.com/in.mp4'] },
       { prompt: 'p', startImage: img, aspectRatio: '16:9' },
     ];
@@ -325,5 +381,137 @@ describe('fal through the simulator (loopback)', () => {
       client.submit({ prompt: 'p', multiShot: { type: 'customize', shots: [{ prompt: 'a', duration: 5 }] } }),
     ).rejects.toSatisfy(KlingValidationError.is);
     expect(sim.stats.requests).toHaveLength(0);
+  });
+});
+
+describe('fal through the simulator (loopback): Omni, queue position, cancel, expiry', () => {
+  let sim: RunningSimulator;
+  let client: KlingClient;
+  let dir: string;
+  const clock = manualClock();
+  /** Simulated ms per wall ms: the simulator's default time scale is 0.001. */
+  const advance = (simulatedMs: number) => clock.advance(simulatedMs * 0.001);
+  beforeAll(async () => {
+    sim = await startGatewaySimulator({ seed: 16, requireExplicitDefaults: true, now: clock.now });
+    client = new KlingClient({ gateway: 'fal', apiKey: 'key-id:secret', baseUrl: sim.url });
+    dir = await mkdtemp(join(tmpdir(), 'kling-fal-o3-'));
+  });
+  afterAll(async () => {
+    await client.close();
+    await sim.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+  beforeEach(() => sim.reset());
+
+  it('reference images go to o3 reference-to-video, which the simulator validates and renders', async () => {
+    const handle = await client.submit({
+      prompt: 'the cat from @Image1 on the sofa from @Image2',
+      referenceImages: [img, img2],
+      mode: 'pro',
+      aspectRatio: '9:16',
+    });
+    expect(handle.estimate).toMatchObject({ rateKey: 'o3-pro', exact: false });
+    expect(sim.stats.requests[0]?.path).toBe('/fal-ai/kling-video/o3/pro/reference-to-video');
+    expect(sim.tasks()[0]?.request).toEqual({
+      prompt: 'the cat from @Image1 on the sofa from @Image2',
+      image_urls: [img, img2],
+      aspect_ratio: '9:16',
+      duration: '5',
+      generate_audio: false,
+    });
+    advance(600_000);
+    expect(await client.getTask(handle)).toMatchObject({ status: 'succeeded' });
+  });
+
+  it('o3 image-to-video by providerOptions: image_url, priced on the o3 rows', async () => {
+    const handle = await client.submit({
+      prompt: 'the boat drifts',
+      startImage: img,
+      sound: true,
+      providerOptions: { fal: { model: 'o3' } },
+    });
+    expect(handle.estimate).toMatchObject({ rateKey: 'o3-standard+audio', usd: 0.56, exact: true });
+    expect(sim.stats.requests[0]?.path).toBe('/fal-ai/kling-video/o3/standard/image-to-video');
+    expect(sim.tasks()[0]?.request).toMatchObject({ image_url: img, generate_audio: true });
+    expect(sim.stats.rejected.fal).toBe(0);
+  });
+
+  it('a queued task reports its queue_position as queuePosition; a running one none', async () => {
+    const handle = await client.submit({ prompt: 'a fox' });
+    const queued = await client.getTask(handle);
+    expect(queued.status).toBe('queued');
+    expect(queued.queuePosition).toBeTypeOf('number');
+    expect(queued.queuePosition).toBeGreaterThan(0);
+    advance(60_000);
+    const running = await client.getTask(handle);
+    expect(running.status).toBe('running');
+    expect(running).not.toHaveProperty('queuePosition');
+  });
+
+  it("the adapter's cancel request, sent to the simulator: taken while queued, too late once completed", async () => {
+    const send = async (id: string) => {
+      const wire = fal.cancelRequest?.(id, { paths }) as { method: string; path: string };
+      const response = await fetch(`${sim.url}${wire.path}`, {
+        method: wire.method,
+        headers: fal.authHeaders('key-id:secret'),
+      });
+      return { status: response.status, body: (await response.json()) as unknown };
+    };
+    const queued = await client.submit({ prompt: 'a fox' });
+    const first = await send(queued.id);
+    expect(fal.parseCancel?.(first.status, first.body)).toMatchObject({ outcome: 'canceled' });
+    // Cancelled while queued: the status says COMPLETED with error type client_cancelled.
+    advance(1_000);
+    expect(await client.getTask(queued)).toMatchObject({ status: 'canceled' });
+
+    const done = await client.submit({ prompt: 'a hare' });
+    advance(600_000);
+    expect((await client.getTask(done)).status).toBe('succeeded');
+    const late = await send(done.id);
+    expect(fal.parseCancel?.(late.status, late.body)).toMatchObject({ outcome: 'too-late' });
+  });
+
+  it('a result read after fal stopped keeping it (1 h) is KlingResultExpiredError, not a success or a bare 404', async () => {
+    const handle = await client.submit({ prompt: 'a fox' });
+    advance(600_000);
+    expect((await client.getTask(handle)).status).toBe('succeeded');
+    advance(61 * 60_000);
+    const error = await client.getTask(handle).catch((e: unknown) => e);
+    expect(KlingResultExpiredError.is(error)).toBe(true);
+    expect(error).toMatchObject({ gateway: 'fal', status: 404 });
+    expect(String((error as Error).message)).toMatch(/Run the task again, and download the video as soon/);
+  });
+
+  it('download of a link past its expiresAt that the host refuses says it expired and what to do', async () => {
+    const handle = await client.submit({ prompt: 'a fox' });
+    advance(600_000);
+    const task = await client.getTask(handle);
+    if (task.status !== 'succeeded') throw new Error('not succeeded');
+    const expiresAt = new Date(Date.now() - 1000);
+    const gone = {
+      ...task,
+      videos: [{ url: `${sim.url}/files/no-such-video.mp4`, expiresAt }],
+    } as typeof task;
+    const error = await client.download(gone, join(dir, 'gone.mp4')).catch((e: unknown) => e);
+    expect(KlingResultExpiredError.is(error)).toBe(true);
+    expect(error).toMatchObject({ gateway: 'fal', status: 404, expiresAt });
+    expect(String((error as Error).message)).toMatch(
+      /link expired at .* \(the download answered HTTP 404\).*Run the task again, and download the video as soon as it succeeds/,
+    );
+    // The same refusal before expiresAt is a plain not-found: nothing says the link expired.
+    const fresh = {
+      ...gone,
+      videos: [{ url: gone.videos[0].url, expiresAt: new Date(Date.now() + 3_600_000) }],
+    };
+    const plain = await client
+      .download(fresh as typeof task, join(dir, 'fresh.mp4'))
+      .catch((e: unknown) => e);
+    expect(KlingNotFoundError.is(plain)).toBe(true);
+    expect(KlingResultExpiredError.is(plain)).toBe(false);
+    // A link past expiresAt that still works downloads as usual.
+    const stale = { ...task, videos: [{ url: task.videos[0].url, expiresAt }] } as typeof task;
+    expect(await client.download(stale, join(dir, 'stale.mp4'))).toMatchObject({
+      bytes: SAMPLE_VIDEO.byteLength,
+    });
   });
 });

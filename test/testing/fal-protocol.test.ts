@@ -111,6 +111,7 @@ describe('fal create bodies', () => {
     const families = new Set(examples.map((e) => e.endpoint.replace(/\/(standard|pro|4k)\//, '/')));
     expect([...families].sort()).toEqual([
       'o3/image-to-video',
+      'o3/reference-to-video',
       'o3/text-to-video',
       'v3/image-to-video',
       'v3/text-to-video',
@@ -143,9 +144,14 @@ describe('fal create bodies', () => {
     ).toHaveLength(2);
   });
 
-  it('knows the twelve Kling 3.0 endpoints and finds one from a submit URL', () => {
-    expect(Object.keys(FAL_ENDPOINTS)).toHaveLength(12);
-    expect(Object.values(fal.createPathAliases ?? {})).toHaveLength(12);
+  it('knows the fifteen Kling 3.0 endpoints (reference-to-video on o3 only) and finds one from a submit URL', () => {
+    expect(Object.keys(FAL_ENDPOINTS)).toHaveLength(15);
+    expect(Object.values(fal.createPathAliases ?? {})).toHaveLength(15);
+    expect(falEndpointOf('/fal-ai/kling-video/o3/pro/reference-to-video')).toMatchObject({
+      family: 'o3',
+      kind: 'reference-to-video',
+    });
+    expect(falEndpointOf('/fal-ai/kling-video/v3/pro/reference-to-video')).toBeUndefined();
     expect(
       falEndpointOf('https://queue.fal.run/fal-ai/kling-video/o3/4k/image-to-video?fal_webhook=x'),
     ).toMatchObject({
@@ -161,6 +167,7 @@ describe('fal create bodies', () => {
     ['v3-image-to-video.input', 'v3'],
     ['o3-text-to-video.input', 'o3'],
     ['o3-image-to-video.input', 'o3'],
+    ['o3-reference-to-video.input', 'o3'],
   ])('validates exactly the fields of the generated type in schemas/%s', (schemaName) => {
     const schema = asObject(fixture(`schemas/${schemaName}`));
     const properties = asObject(schema.properties ?? null);
@@ -259,6 +266,34 @@ describe('fal refusals: 422 with detail[]', () => {
     expect(detail).toHaveLength(problems.length);
     for (const item of detail) expect(Object.keys(item).sort()).toEqual(['loc', 'msg', 'type']);
     expect(detail).toContainEqual(expect.objectContaining({ loc, type }));
+  });
+
+  it('o3 reference-to-video: image_urls are files, frames optional, at most 4 with a video element', () => {
+    const r2v = 'o3/standard/reference-to-video';
+    const refs = { ...base, image_urls: ['https://e.com/1.png', 'https://e.com/2.png'] };
+    expect(problemsOf(r2v, refs)).toEqual([]);
+    expect(
+      problemsOf(r2v, { ...refs, start_image_url: 'https://e.com/a.png', aspect_ratio: '9:16' }),
+    ).toEqual([]);
+    expect(problemsOf(r2v, { ...refs, image_urls: ['ftp://e.com/1.png'] })).toEqual([
+      'image_urls[0]: must be an http(s) URL or a base64 data URI',
+    ]);
+    expect(problemsOf(r2v, { ...refs, image_urls: 'https://e.com/1.png' })).toHaveLength(1);
+    expect(problemsOf(r2v, { ...refs, negative_prompt: 'blur' })).toEqual([
+      'negative_prompt: unknown field (not in the gateway documentation)',
+    ]);
+    const four = ['1', '2', '3'].map((n) => `https://e.com/${n}.png`);
+    expect(
+      problemsOf(r2v, { ...base, image_urls: four, elements: [{ video_url: 'https://e.com/v.mp4' }] }),
+    ).toEqual([]);
+    expect(
+      problemsOf(r2v, {
+        ...base,
+        image_urls: [...four, 'https://e.com/4.png'],
+        elements: [{ video_url: 'https://e.com/v.mp4' }],
+      }),
+    ).toEqual(['image_urls: at most 4 elements and reference images in all with a video element, got 5']);
+    expect(falDefaults(r2v)).toMatchObject({ aspect_ratio: '16:9', generate_audio: false });
   });
 
   it('has the documented 422 body shape', () => {

@@ -1,21 +1,24 @@
 /**
  * fal, Kling 3.0 on the queue API (`https://queue.fal.run`), from fal's generated input types
- * (fal-ai/fal-js `libs/client/src/types/endpoints.ts`@381105e1: `KlingVideoV34k{Text,Image}ToVideoInput`)
- * and its queue client (`queue.ts`). Submit to `fal-ai/kling-video/v3/{tier}/{kind}`; the status
+ * (fal-ai/fal-js `libs/client/src/types/endpoints.ts`@381105e1: `KlingVideoV34k{Text,Image}ToVideoInput`
+ * for v3; `O3Pro{Text,Image}ToVideoInput` and `O3ProReferenceVideoI2VInput` for every o3 tier) and its
+ * queue client (`queue.ts`). Submit to `fal-ai/kling-video/{v3|o3}/{tier}/{kind}`; the status
  * (`…/requests/{id}/status`: IN_QUEUE, IN_PROGRESS, COMPLETED) and the result (`…/requests/{id}`) live
  * under the app `fal-ai/kling-video` alone, whatever endpoint took the request, so the task id is the
  * `request_id` and nothing else needs keeping. A failed request also says COMPLETED: with `error` on
  * the status, or as the model's error reply to the result read. Results are kept 1 hour.
  */
 
-import { KlingValidationError } from '../../errors.js';
+import { KlingApiError, KlingResultExpiredError, KlingValidationError } from '../../errors.js';
 import type { ResolvedVideoRequest } from '../../request/index.js';
 import { asObject, at, firstString, isHttpUrl, malformed, optional } from '../read.js';
 import { buildTask } from '../task.js';
 import type { GatewayAdapter, GatewayPaths, Task, TaskStatus } from '../types.js';
 import { mergeRawFields, statusRequestByPath } from '../wire.js';
-import { catalog } from './catalog.js';
+import { catalog, falModel, falUnsupported } from './catalog.js';
 import { verifyFalWebhook } from './webhook.js';
+
+type FalKind = 'text-to-video' | 'image-to-video' | 'reference-to-video';
 
 /** COMPLETED is read as still running until the result is in hand (`needsResult`, then the result read). */
 const STATUS: Readonly<Record<string, TaskStatus>> = {
@@ -32,16 +35,35 @@ const RESULT_TTL_MS = 60 * 60 * 1000;
 
 export const fal: GatewayAdapter = {
   id: 'fal',
-  // `{tier}` and `{kind}` are filled from the request's mode and start image.
+  // `{model}` (v3 or o3: `falModel`), `{tier}` (the mode) and `{kind}` (text-, image- or
+  // reference-to-video) are filled from the request.
   paths: {
-    create: '/fal-ai/kling-video/v3/{tier}/{kind}',
+    create: '/fal-ai/kling-video/{model}/{tier}/{kind}',
     status: '/fal-ai/kling-video/requests/{id}/status',
   },
 
   authHeaders: (apiKey) => ({ authorization: `Key ${apiKey}` }),
 
   toWire(request: ResolvedVideoRequest, { paths }: { paths: GatewayPaths }) {
-    const imageToVideo = request.startImage !== undefined;
+    const { model: chosen, ...raw } = request.providerOptions?.fal ?? {};
+    const model = falModel(request);
+    // `findUnsupported` refused these before (pricing and submit alike); kept as a guard for direct calls.
+    const unsupported = falUnsupported(request)[0];
+    if (model === undefined || unsupported !== undefined) {
+      throw new KlingValidationError([
+        {
+          path: model === undefined ? ['providerOptions', 'fal', 'model'] : [unsupported?.field ?? ''],
+          message: unsupported?.message ?? `unknown fal model ${JSON.stringify(chosen)}`,
+        },
+      ]);
+    }
+    const references = request.referenceImages ?? [];
+    const kind: FalKind =
+      references.length > 0
+        ? 'reference-to-video'
+        : request.startImage !== undefined
+          ? 'image-to-video'
+          : 'text-to-video';
     const shots = request.multiShot?.type === 'customize' ? request.multiShot.shots : undefined;
     if (shots !== undefined && request.prompt !== undefined) {
       // "Either prompt or multi_prompt must be provided, but not both": dropping one would be silent.
@@ -54,7 +76,7 @@ export const fal: GatewayAdapter = {
     }
     const body: Record<string, unknown> = {
       duration: String(request.duration),
-      // fal's v3 default is true: always sent.
+      // fal's default is true on v3 and false on o3: always sent.
       generate_audio: request.sound,
     };
     if (request.prompt !== undefined) body.prompt = request.prompt;
@@ -64,15 +86,23 @@ export const fal: GatewayAdapter = {
     if (request.multiShot !== undefined) {
       body.shot_type = request.multiShot.type === 'intelligence' ? 'intelligent' : 'customize';
     }
+    // v3 only (the o3 input types have none; `falUnsupported` refuses it there).
     if (request.negativePrompt !== undefined) body.negative_prompt = request.negativePrompt;
-    // Text-to-video only (the catalog refuses aspectRatio with a start image).
-    if (request.aspectRatio !== undefined && !imageToVideo) body.aspect_ratio = request.aspectRatio;
-    if (request.startImage !== undefined) body.start_image_url = request.startImage;
+    // Text- and reference-to-video only (the catalog refuses aspectRatio with a start image).
+    if (request.aspectRatio !== undefined && kind !== 'image-to-video')
+      body.aspect_ratio = request.aspectRatio;
+    if (request.startImage !== undefined) {
+      // Omni image-to-video names its start frame `image_url`; v3 and Omni reference-to-video `start_image_url`.
+      body[model === 'o3' && kind === 'image-to-video' ? 'image_url' : 'start_image_url'] =
+        request.startImage;
+    }
     if (request.endImage !== undefined) body.end_image_url = request.endImage;
+    if (references.length > 0) body.image_urls = references;
 
     const path = paths.create
+      .replace('{model}', model)
       .replace('{tier}', TIER[request.mode])
-      .replace('{kind}', imageToVideo ? 'image-to-video' : 'text-to-video');
+      .replace('{kind}', kind);
     // The webhook is registered in the submit URL's query (fal-js queue.ts: `query: { fal_webhook }`).
     const query =
       request.callbackUrl === undefined ? '' : `?fal_webhook=${encodeURIComponent(request.callbackUrl)}`;
@@ -80,7 +110,8 @@ export const fal: GatewayAdapter = {
       method: 'POST',
       path: `${path}${query}`,
       headers: { 'content-type': 'application/json' },
-      body: mergeRawFields('fal', body, request.providerOptions?.fal),
+      // `model` is the SDK's choice of endpoint, never a wire field.
+      body: mergeRawFields('fal', body, request.providerOptions?.fal === undefined ? undefined : raw),
     };
   },
 
@@ -112,6 +143,9 @@ export const fal: GatewayAdapter = {
       table: failed ? { 'completed (error)': canceled ? 'canceled' : 'failed' } : STATUS,
       context,
       videos: [],
+      // "Number of requests ahead of yours (only when IN_QUEUE)" (fal-js types/common.ts).
+      queuePosition:
+        vendorStatus.toUpperCase() === 'IN_QUEUE' ? numberAt(reply, 'queue_position') : undefined,
       error: {
         code: firstString(reply, ['error_type']),
         message: firstString(reply, ['error']) ?? errorText(reply.error),
@@ -146,6 +180,17 @@ export const fal: GatewayAdapter = {
   // task's failure. Auth, not-found (the result is gone after an hour), timeouts and rate limits are the
   // read's own and are thrown.
   resultFailure(error, statusTask) {
+    // The status read just found the request COMPLETED, so a result that is not found is one fal no
+    // longer keeps (the status code once it is gone is not documented: 404, or 410 Gone). Thrown, as the
+    // read's own error, with what to do.
+    if (error.status === 404 || error.status === 410) {
+      throw new KlingResultExpiredError(
+        `fal: the result of request ${statusTask.id} is gone (HTTP ${error.status}): fal keeps a result ` +
+          '1 hour after the request completes (6 minutes if it is 10 KB or larger). Run the task again, ' +
+          'and download the video as soon as it succeeds',
+        { gateway: 'fal', status: error.status, ...optional('code', error.code) },
+      );
+    }
     if (error.status < 400 || error.status >= 500 || [401, 403, 404, 408, 429].includes(error.status)) {
       return undefined;
     }
@@ -161,6 +206,47 @@ export const fal: GatewayAdapter = {
     };
     if (statusTask.vendorStatus !== undefined) failed.vendorStatus = statusTask.vendorStatus;
     return failed as unknown as Task;
+  },
+
+  /**
+   * `PUT …/requests/{id}/cancel` (the `cancel_url`; fal-js queue.ts sends no body): "If the request is
+   * in the queue, fal removes it. If the request is in progress, fal sends a cancellation signal to the
+   * runner. The model app decides how to stop the work" (fal.ai/docs/inference-api/queue/cancel).
+   */
+  cancelRequest(id, options) {
+    const status = statusRequestByPath(id, options);
+    return { method: 'PUT', path: status.path.replace(/\/status$/, '/cancel'), headers: {} };
+  },
+
+  /**
+   * The body's `status`: OK or CANCELLATION_REQUESTED (taken), ALREADY_COMPLETED (too late); the docs
+   * name no status codes (202 and 400 are INFERRED), so the word decides. NOT_FOUND is not a cancel.
+   */
+  parseCancel(_status, body) {
+    const word = firstString(body, ['status'])?.toUpperCase();
+    switch (word) {
+      case 'OK':
+        return { outcome: 'canceled', message: 'fal removed the request from its queue' };
+      case 'CANCELLATION_REQUESTED':
+        return {
+          outcome: 'canceled',
+          message:
+            'fal removes a queued request; a running one is only signalled, and the Kling app may still finish (and bill) it: read the task to see which',
+        };
+      case 'ALREADY_COMPLETED':
+        return { outcome: 'too-late', message: 'the request had already completed' };
+      case 'NOT_FOUND':
+        throw KlingApiError.from('fal: cancel: NOT_FOUND (fal has no such request, or no longer keeps it)', {
+          gateway: 'fal',
+          status: 404,
+        });
+      default:
+        throw malformed(
+          'fal',
+          'the cancel reply has no status OK, CANCELLATION_REQUESTED or ALREADY_COMPLETED',
+          body,
+        );
+    }
   },
 
   // Deliveries to `?fal_webhook=`: {request_id, gateway_request_id, status: OK|ERROR, payload, error}.
@@ -217,6 +303,11 @@ export const fal: GatewayAdapter = {
     return { message, ...optional('code', code), ...optional('type', type) };
   },
 };
+
+function numberAt(body: unknown, path: string): number | undefined {
+  const value = at(body, path);
+  return typeof value === 'number' ? value : undefined;
+}
 
 function errorText(value: unknown): string | undefined {
   if (value === undefined || value === null) return undefined;

@@ -2,7 +2,8 @@
  * fal (https://fal.ai), Kling 3.0 on the queue API (`https://queue.fal.run`). Sources, read 2026-12-03:
  * - the generated input types of every Kling endpoint, fal-ai/fal-js `libs/client/src/types/endpoints.ts`
  *   @381105e138b85502b528fb8f6c16d909e30e462a (v3: `KlingVideoV34k{Text,Image}ToVideoInput`, shared by
- *   standard, pro and 4k; Omni: `O3Pro{Text,Image}ToVideoInput`, shared by o3 standard, pro and 4k);
+ *   standard, pro and 4k; Omni: `O3Pro{Text,Image}ToVideoInput` and `O3ProReferenceVideoI2VInput`, shared by
+ *   o3 standard, pro and 4k);
  * - the queue client, `libs/client/src/queue.ts`, `types/common.ts`, `response.ts`, `request.ts`
  *   (`Authorization: Key <key>`, `?fal_webhook=`, status/result/cancel under the owner and app only);
  * - fal's Python client, fal-ai/fal `projects/fal_client/src/fal_client/client.py`
@@ -42,7 +43,7 @@ import type { CallbackProtocol, GatewayError, GatewayProtocol, ReplyContext, Wir
 export const FAL_APP_PATH = '/fal-ai/kling-video';
 
 export type FalFamily = 'v3' | 'o3';
-export type FalKind = 'text-to-video' | 'image-to-video';
+export type FalKind = 'text-to-video' | 'image-to-video' | 'reference-to-video';
 export type FalTier = 'standard' | 'pro' | '4k';
 
 export interface FalEndpoint {
@@ -57,13 +58,17 @@ export interface FalEndpoint {
 
 const FAMILIES: readonly FalFamily[] = ['v3', 'o3'];
 const TIERS: readonly FalTier[] = ['standard', 'pro', '4k'];
-const KINDS: readonly FalKind[] = ['text-to-video', 'image-to-video'];
+/** v3 has text- and image-to-video; Omni also reference-to-video (endpoints.ts L75285–75333). */
+const KINDS: Record<FalFamily, readonly FalKind[]> = {
+  v3: ['text-to-video', 'image-to-video'],
+  o3: ['text-to-video', 'image-to-video', 'reference-to-video'],
+};
 
-/** The twelve Kling 3.0 endpoints, by name (`v3/pro/text-to-video`, `o3/4k/image-to-video`, ...). */
+/** The fifteen Kling 3.0 endpoints, by name (`v3/pro/text-to-video`, `o3/4k/reference-to-video`, ...). */
 export const FAL_ENDPOINTS: Readonly<Record<string, FalEndpoint>> = Object.fromEntries(
   FAMILIES.flatMap((family) =>
     TIERS.flatMap((tier) =>
-      KINDS.map((kind) => {
+      KINDS[family].map((kind) => {
         const name = `${family}/${tier}/${kind}`;
         const id = `fal-ai/kling-video/${name}`;
         return [name, { id, path: `/${id}`, family, tier, kind }] as const;
@@ -95,7 +100,11 @@ interface InputRules {
 }
 
 const COMMON = ['prompt', 'multi_prompt', 'duration', 'generate_audio', 'shot_type'];
-const RULES: Record<FalFamily, Record<FalKind, InputRules>> = {
+type FalRules = {
+  v3: Record<'text-to-video' | 'image-to-video', InputRules>;
+  o3: Record<FalKind, InputRules>;
+};
+const RULES: FalRules = {
   v3: {
     'text-to-video': {
       fields: [...COMMON, 'aspect_ratio', 'negative_prompt', 'cfg_scale'],
@@ -114,13 +123,24 @@ const RULES: Record<FalFamily, Record<FalKind, InputRules>> = {
       startField: 'image_url',
       exclusivePrompts: true,
     },
+    // O3ProReferenceVideoI2VInput (L43889): reference images, optional frames, elements.
+    'reference-to-video': {
+      fields: [...COMMON, 'aspect_ratio', 'start_image_url', 'end_image_url', 'image_urls', 'elements'],
+      exclusivePrompts: true,
+    },
   },
 };
+
+function rulesOf(endpoint: FalEndpoint): InputRules {
+  return endpoint.family === 'o3'
+    ? RULES.o3[endpoint.kind]
+    : RULES.v3[endpoint.kind === 'reference-to-video' ? 'text-to-video' : endpoint.kind];
+}
 
 /** The fields of an endpoint's generated input type (for the adapter's tests and the fixtures' test). */
 export function falInputFields(endpointName: string): readonly string[] {
   const endpoint = FAL_ENDPOINTS[endpointName];
-  return endpoint === undefined ? [] : RULES[endpoint.family][endpoint.kind].fields;
+  return endpoint === undefined ? [] : rulesOf(endpoint).fields;
 }
 
 /**
@@ -135,7 +155,7 @@ export function falDefaults(endpointName: string): JsonObject {
     generate_audio: endpoint?.family === 'v3',
     shot_type: 'customize',
   };
-  if (endpoint?.kind === 'text-to-video') defaults.aspect_ratio = '16:9';
+  if (endpoint !== undefined && endpoint.kind !== 'image-to-video') defaults.aspect_ratio = '16:9';
   if (endpoint?.family === 'v3') {
     defaults.negative_prompt = 'blur, distort, and low quality';
     defaults.cfg_scale = 0.5;
@@ -162,7 +182,7 @@ export function validateFalInput(body: JsonObject, problems: Problems, endpointN
     );
     return;
   }
-  const rules = RULES[endpoint.family][endpoint.kind];
+  const rules = rulesOf(endpoint);
   checkKeys(problems, '', body, rules.fields, false);
   const given = (key: string): JsonValue | undefined => (body[key] === null ? undefined : body[key]);
 
@@ -201,7 +221,43 @@ export function validateFalInput(body: JsonObject, problems: Problems, endpointN
     checkFile(problems, rules.startField, given(rules.startField));
     checkFile(problems, 'end_image_url', given('end_image_url'));
   }
+  if (rules.startField === undefined && rules.fields.includes('start_image_url')) {
+    // Reference-to-video: both frames optional.
+    checkFile(problems, 'start_image_url', given('start_image_url'));
+    checkFile(problems, 'end_image_url', given('end_image_url'));
+  }
+  if (rules.fields.includes('image_urls')) checkReferenceImages(problems, given('image_urls'));
   if (rules.fields.includes('elements')) checkElements(problems, given('elements'));
+  if (rules.fields.includes('image_urls'))
+    checkReferenceTotal(problems, given('image_urls'), given('elements'));
+}
+
+/** `image_urls: Array<string>`: "Reference images for style/appearance. Reference in prompt as @Image1". */
+function checkReferenceImages(problems: Problems, images: JsonValue | undefined): void {
+  if (!checkArray(problems, 'image_urls', images)) return;
+  images.forEach((url, i) => {
+    checkFile(problems, child('image_urls', i), url);
+  });
+}
+
+/** "Maximum 4 total (elements + reference images) when using video" (an element with a video_url). */
+function checkReferenceTotal(
+  problems: Problems,
+  images: JsonValue | undefined,
+  elements: JsonValue | undefined,
+): void {
+  const list = (value: JsonValue | undefined): JsonValue[] => (Array.isArray(value) ? value : []);
+  const withVideo = list(elements).some(
+    (e) =>
+      typeof e === 'object' && e !== null && !Array.isArray(e) && (e.video_url ?? undefined) !== undefined,
+  );
+  const total = list(images).length + list(elements).length;
+  if (withVideo && total > 4) {
+    problems.add(
+      'image_urls',
+      `at most 4 elements and reference images in all with a video element, got ${total}`,
+    );
+  }
 }
 
 /** A string enum, as pydantic checks it: `5` is not `"5"`. */
