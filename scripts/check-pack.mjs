@@ -45,6 +45,9 @@ try {
   for (const need of ['dist/index.d.ts', 'dist/index.d.cts', 'dist/testing.cjs', 'README.md', 'LICENSE']) {
     assert.ok(paths.includes(need), `the tarball holds ${need}`);
   }
+  // Source maps were two thirds of the package (issue 13 item 5); `npm run build:sourcemaps` builds them apart.
+  const maps = paths.filter((p) => p.endsWith('.map'));
+  assert.deepEqual(maps, [], 'the tarball holds no source maps');
   log(`${packed.filename}: ${paths.length} files, ${(packed.size / 1024).toFixed(0)} KiB packed`);
 
   // 2. A new project (CommonJS by default), engine-strict like the repo, the tarball installed alone.
