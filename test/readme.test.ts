@@ -160,6 +160,20 @@ describe('README examples (examples/readme/)', () => {
           expect(file(dir, 'fox.submitting.json')).toBeGreaterThan(0);
         },
       },
+      '03-recover.ts': {
+        remote: true,
+        keys: ['KLING_API_KEY'],
+        check: (out, dir) => {
+          expect(out).toMatch(/^found true (queued|running|succeeded)$/m);
+          expect(file(dir, 'lighthouse.submitting.json')).toBeGreaterThan(0);
+        },
+      },
+      '03-stop.ts': {
+        remote: true,
+        keys: ['FAL_KEY'],
+        // Canceled while queued (the wait ends canceled) or while rendering (fal lets it finish).
+        check: (out) => expect(out).toMatch(/^canceled\n(canceled|succeeded)\n$/),
+      },
       '04-router.ts': {
         remote: true,
         keys: ['EVOLINK_API_KEY', 'MODELLIX_API_KEY', 'APIFRAME_API_KEY'],
@@ -175,6 +189,13 @@ describe('README examples (examples/readme/)', () => {
         check: (out) => {
           expect(out).toMatch(/apiframe: callback read, task \S+ succeeded/);
           expect(out).toMatch(/evolink: callback read, task \S+ succeeded/);
+        },
+      },
+      '07-webhooks_signed.ts': {
+        remote: false, // the simulator's own secret and key; no fetch of fal's keys
+        check: (out) => {
+          expect(out).toMatch(/^kling: signed callback verified, task \S+ succeeded$/m);
+          expect(out).toMatch(/^fal: signed callback verified, task \S+ succeeded$/m);
         },
       },
       '08-uploads.ts': {

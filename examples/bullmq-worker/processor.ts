@@ -4,10 +4,14 @@
 //   nothing yet            -> submit. Before the paid request leaves, `onBeforeSend` writes the
 //                             `submitting` marker (with apiframe's idempotency key) into the job.
 //   `handle`               -> the task exists: resume it and wait. Never submit again.
-//   marker, no handle      -> the last run died between sending and saving the handle, so the task
-//                             may exist. apiframe: re-send with the same key (the gateway replays the
-//                             original task within 24 h). Other gateways: park the job as 'may-exist'
-//                             for a person. Never re-sent blind.
+//   marker, no handle      -> the last run died between sending and saving the handle (or the submit's
+//                             outcome was unknown), so the task may exist. kling: `client.recover`
+//                             looks the task up by the external id the create carried: found, the job
+//                             keeps its handle; provably absent, the marker is cleared and the request
+//                             submitted afresh; a lookup that proves nothing fails this attempt (BullMQ
+//                             retries it, the marker stays). apiframe: re-send with the same key (the
+//                             gateway replays the original task within 24 h). Other gateways: park the
+//                             job as 'may-exist' for a person. Never re-sent blind.
 import { join } from 'node:path';
 import { type Job, UnrecoverableError, WaitingError } from 'bullmq';
 import {
@@ -29,6 +33,8 @@ export interface SubmittingMarker {
   gateway: GatewayId;
   /** apiframe only: re-sending with it returns the original task instead of a second one. */
   idempotencyKey?: string;
+  /** kling only: the id the create carried; `client.recover(marker)` looks the task up by it. */
+  externalId?: string;
   /** ISO 8601: when the first request with this marker left (the start of the replay window). */
   at: string;
   /** Requests sent under this marker (a re-send with the same key counts). */
@@ -61,6 +67,8 @@ export type WorkerEvent =
   | 'submitting'
   | 'submitted'
   | 'resumed'
+  | 'recovered'
+  | 'not-found'
   | 're-sending'
   | 'parked'
   | 'handed-back'
@@ -107,7 +115,21 @@ export function createVideoProcessor(
 
   async function submit(job: VideoJob, client: KlingClient): Promise<TaskHandle> {
     const { gateway, request } = job.data;
-    const previous = job.data.submitting;
+    let previous = job.data.submitting;
+    if (previous?.externalId !== undefined) {
+      // A run before this one sent a create that carried an id of ours: ask the gateway for it. A lookup
+      // that proves nothing throws, and BullMQ retries the job later with the marker kept.
+      const result = await client.recover(previous);
+      if (result.found) {
+        await update(job, { handle: result.handle.toJSON() });
+        log('recovered', { job: job.id, gateway, task: result.handle.id, externalId: previous.externalId });
+        return result.handle;
+      }
+      // Provably never created: nothing to pay twice for, so the request is submitted afresh.
+      await update(job, { submitting: undefined });
+      log('not-found', { job: job.id, gateway, externalId: previous.externalId });
+      previous = undefined;
+    }
     if (previous !== undefined) {
       // A run before this one wrote the marker and never saved a handle.
       if (previous.idempotencyKey === undefined) {
@@ -130,6 +152,7 @@ export function createVideoProcessor(
           const marker: SubmittingMarker = {
             gateway: record.gateway,
             ...(record.idempotencyKey === undefined ? {} : { idempotencyKey: record.idempotencyKey }),
+            ...(record.externalId === undefined ? {} : { externalId: record.externalId }),
             at: previous?.at ?? new Date(now()).toISOString(),
             sends: (previous?.sends ?? 0) + 1,
             estimate: record.estimate,
@@ -153,8 +176,10 @@ export function createVideoProcessor(
         await update(job, { submitting: undefined });
         throw error;
       }
-      // The task may exist. With a key the retry re-sends it (the marker keeps the key); without, a person decides.
-      if (job.data.submitting?.idempotencyKey === undefined) {
+      // The task may exist. With an external id the retry looks it up (recover); with a key it re-sends
+      // it (the marker keeps both); with neither, a person decides.
+      const marker = job.data.submitting;
+      if (marker?.externalId === undefined && marker?.idempotencyKey === undefined) {
         await park(job, `the submit to ${gateway} may have created a task: ${errorMessage(error)}`);
       }
       throw error;

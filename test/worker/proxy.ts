@@ -9,6 +9,7 @@ import type { AddressInfo, Socket } from 'node:net';
 const CREATE_PATHS: Record<string, string> = {
   '/v2/videos/generate': 'apiframe',
   '/v1/videos/generations': 'evolink',
+  '/text-to-video/kling-3.0': 'kling',
 };
 
 export interface SwallowedReply {

@@ -81,6 +81,7 @@ class Scenario {
         KLING_BASE_URL: this.proxy.url,
         APIFRAME_API_KEY: 'worker-test',
         EVOLINK_API_KEY: 'worker-test',
+        KLING_API_KEY: 'worker-test',
         KLING_WORKER_CONCURRENCY: '8',
         KLING_WORKER_LOCK_MS: '5000',
         KLING_POLL_INTERVAL_MS: '100',
@@ -206,6 +207,12 @@ describe.skipIf(!redisAvailable.ok)('examples/bullmq-worker on a real Redis serv
   }) => {
     await inScenario('kling-park', (s) => runParkScenario(s, expect));
   }, 300_000);
+
+  test.concurrent('a kling job whose create reply was lost is recovered by its external id, never re-sent', async ({
+    expect,
+  }) => {
+    await inScenario('kling-recover', (s) => runRecoverScenario(s, expect));
+  }, 300_000);
 });
 
 const N = 6;
@@ -322,4 +329,39 @@ async function runParkScenario(s: Scenario, expect: ExpectStatic): Promise<void>
   expect(parked?.attemptsMade).toBe(1);
   expect(s.creates('evolink')).toHaveLength(1);
   expect(s.sim.stats.created.evolink).toBe(1);
+}
+
+async function runRecoverScenario(s: Scenario, expect: ExpectStatic): Promise<void> {
+  await s.add('kling-1', { gateway: 'kling', request: REQUEST });
+
+  // The official Kling API creates the task, the reply is lost, the worker dies: a marker with the
+  // external id the create carried, no handle.
+  const swallowed = s.proxy.swallowNextCreate('kling');
+  const first = s.startWorker();
+  await first.ready;
+  const lost = await swallowed;
+  expect(lost.status).toBe(200);
+  await first.stop('SIGKILL');
+  const [marked] = await s.jobs();
+  const externalId = marked?.data.submitting?.externalId;
+  expect(externalId).toMatch(/^[0-9a-f-]{36}$/);
+  expect(marked?.data.handle).toBeUndefined();
+  const [task] = s.sim.tasks();
+  expect(task?.request).toMatchObject({ options: { external_task_id: externalId } });
+
+  // The next worker asks the gateway instead of guessing: the task is found by that id, the job keeps
+  // its handle, waits and saves the video. Nothing is sent twice.
+  const second = s.startWorker();
+  await s.until('the job to have a handle', async () => (await s.jobs())[0]?.data.handle !== undefined);
+  s.sim.release();
+  await s.until('the job to complete', async () => (await s.queue.getJobCounts('completed')).completed === 1);
+  expect(await second.stop('SIGTERM')).toBe(0);
+  expect(second.events.filter((e) => e.event === 'recovered')).toHaveLength(1);
+  const done = await s.queue.getJob('kling-1');
+  expect(done?.data.handle).toMatchObject({ gateway: 'kling', id: task?.id, externalId });
+  expect(done?.data.parked).toBeUndefined();
+  expect(done?.returnvalue.taskId).toBe(task?.id);
+  expect(s.creates('kling')).toHaveLength(1);
+  expect(s.sim.stats.created.kling).toBe(1);
+  expect(Buffer.compare(await readFile(join(s.outDir, 'kling-1.mp4')), Buffer.from(SAMPLE_VIDEO))).toBe(0);
 }
