@@ -6,7 +6,6 @@
  * gateway's `parseError`, Retry-After, request ids, redaction, and the retry loop by kind, whose every
  * decision is the classifier's (`classifyFailure` in retry.ts).
  */
-import pRetry from 'p-retry';
 import type { GatewayId } from '../catalog/index.js';
 import {
   type ApiErrorClass,
@@ -27,7 +26,15 @@ import {
   type RetryPolicy,
   retryDelay,
 } from './retry.js';
-import type { HttpResponse, Transport } from './transport.js';
+import type { HttpRequest, HttpResponse, Transport } from './transport.js';
+
+type PRetry = typeof import('p-retry').default;
+let pRetryModule: Promise<PRetry> | undefined;
+/** p-retry loads on the first failure that may be retried, not at import: most calls never need it. */
+function loadPRetry(): Promise<PRetry> {
+  pRetryModule ??= import('p-retry').then((module) => module.default);
+  return pRetryModule;
+}
 
 /** What a gateway's `parseError` makes of an error reply. */
 export interface ErrorDetails {
@@ -56,7 +63,7 @@ export interface ExchangeConfig {
   /** The gateway's auth headers; they win over any header a request carries. */
   authHeaders: Record<string, string>;
   /**
-   * Auth headers that change over the client's life (a Kling JWT regenerated before it expires): called
+   * Auth headers that change over the client's life (a JWT signed with the account's secret, regenerated before it expires): called
    * for every attempt, they win over `authHeaders` and any header a request carries.
    */
   authSource?: (() => Record<string, string>) | undefined;
@@ -139,11 +146,42 @@ export class Exchange {
     read?: (reply: unknown, status: number) => T,
   ): Promise<T> {
     const attempts: unknown[] = [];
-    let response: HttpResponse;
+    let http: HttpRequest;
     try {
-      response = await this.#withRetries(request, attempts);
+      request.signal?.throwIfAborted();
+      http = this.#httpRequest(request);
     } catch (error) {
       throw this.#failure(request, attempts, error);
+    }
+    // The first attempt, in this one async frame when a slot is free (the common case): no frame of
+    // the limiter's, of a retry loop's, nor of an attempt's. Only a failure goes on to `#retry`.
+    let response: HttpResponse | undefined;
+    const lane = request.lane ?? 'control';
+    const limiter = this.#limiter;
+    if (limiter.tryTake(lane)) {
+      try {
+        response = await this.#config.transport.send(http);
+      } catch (error) {
+        attempts.push(error);
+      }
+      limiter.release(lane);
+      if (response !== undefined && (response.status < 200 || response.status >= 300)) {
+        attempts.push(this.#apiError(response));
+        response = undefined;
+      }
+    } else {
+      try {
+        response = await this.#once(request, http);
+      } catch (error) {
+        attempts.push(error);
+      }
+    }
+    if (response === undefined) {
+      try {
+        response = await this.#retry(request, http, attempts);
+      } catch (error) {
+        throw this.#failure(request, attempts, error);
+      }
     }
     try {
       const reply = parseJsonReply(this.#gateway, response.body, this.#apiKey);
@@ -175,14 +213,20 @@ export class Exchange {
    * `requestId`...), and the same for its causes. (Values returned are redacted where the reply is
    * parsed.)
    */
-  async scrubbing<T>(work: () => Promise<T>): Promise<T> {
+  scrubbing<T>(work: () => Promise<T>): Promise<T> {
+    // A rejection handler, not an async frame around `work` (it sits on every call's path).
     try {
-      return await work();
+      return work().then(undefined, this.#scrub);
     } catch (error) {
       redactError(error, this.#apiKey);
-      throw error;
+      return Promise.reject(error);
     }
   }
+
+  readonly #scrub = (error: unknown): never => {
+    redactError(error, this.#apiKey);
+    throw error;
+  };
 
   /** The error a failed exchange throws: the classifier's `taskState` on it, or a submit's uncertainty. */
   #failure(request: ExchangeRequest, attempts: readonly unknown[], error: unknown): unknown {
@@ -212,41 +256,63 @@ export class Exchange {
   }
 
   /**
-   * The attempts of one request; each failure is pushed to `attempts`. The first attempt runs outside
-   * p-retry, whose setup alone costs ~25 µs a call on Node 20 (a sixth of a status read on loopback;
-   * bench/overhead.ts). Only after a failure does p-retry take over, with the policy as data; it sees
-   * that failure as its own first attempt (thrown again, not re-sent).
+   * The request as the transport takes it, for its first attempt. Status reads (no headers of their
+   * own) share one headers object; auth headers always win, an `authSource`'s over all.
    */
-  async #withRetries(request: ExchangeRequest, attempts: unknown[]): Promise<HttpResponse> {
-    const signal = request.signal;
-    signal?.throwIfAborted();
+  #httpRequest(request: ExchangeRequest): HttpRequest {
     const config = this.#config;
     const url = `${request.kind === 'upload' ? config.uploadBaseUrl : config.baseUrl}${request.path}`;
-    // Status reads (no headers of their own) share one object; auth headers always win.
-    const headers =
-      config.authSource !== undefined
-        ? { ...config.headers, ...request.headers, ...config.authHeaders, ...config.authSource() }
-        : isEmpty(request.headers)
-          ? config.headers
-          : { ...config.headers, ...request.headers, ...config.authHeaders };
     const raw = request.body;
-    const body = raw === undefined || raw instanceof FormData ? raw : JSON.stringify(raw);
-    try {
-      return await this.#once(request, url, headers, body);
-    } catch (error) {
-      attempts.push(error);
+    const http: HttpRequest = {
+      gateway: this.#gateway,
+      method: request.method,
+      url,
+      headers: this.#headers(request),
+      signal: request.signal,
+      timeoutMs: request.timeoutMs ?? config.timeoutMs,
+      maxBodyBytes: config.maxResponseBytes,
+    };
+    if (raw !== undefined) http.body = raw instanceof FormData ? raw : JSON.stringify(raw);
+    return http;
+  }
+
+  #headers(request: ExchangeRequest): Record<string, string> {
+    const config = this.#config;
+    if (config.authSource !== undefined) {
+      return { ...config.headers, ...request.headers, ...config.authHeaders, ...config.authSource() };
     }
+    return isEmpty(request.headers)
+      ? config.headers
+      : { ...config.headers, ...request.headers, ...config.authHeaders };
+  }
+
+  /**
+   * The attempts after a failed first one (in `attempts`), each failure pushed there. p-retry (its setup
+   * alone costs ~25 µs a call) is loaded and started only when the classifier allows another attempt:
+   * it sees the first failure as its own first attempt (thrown again, not re-sent), with the policy as
+   * data.
+   */
+  async #retry(request: ExchangeRequest, http: HttpRequest, attempts: unknown[]): Promise<HttpResponse> {
+    const signal = request.signal;
+    const config = this.#config;
     const first = attempts[0];
+    if (signal?.aborted) throw signal.reason;
     const policy =
       request.maxRetries === undefined || request.maxRetries === config.retry.maxRetries
         ? config.retry
         : { ...config.retry, maxRetries: request.maxRetries };
+    if (!(policy.maxRetries > 0) || !classifyFailure(request.kind, attempts, config.dedupes).retry)
+      throw first;
+    const pRetry = await loadPRetry();
     try {
       return await pRetry(
         async (n) => {
           if (n === 1) throw first;
           try {
-            return await this.#once(request, url, headers, body);
+            // An expiring credential is asked again for every attempt.
+            const attempt =
+              config.authSource === undefined ? http : { ...http, headers: this.#headers(request) };
+            return await this.#once(request, attempt);
           } catch (error) {
             attempts.push(error);
             throw error;
@@ -278,33 +344,21 @@ export class Exchange {
     }
   }
 
-  /** One attempt, in a connection slot; a non-2xx reply becomes the `KlingApiError` for its status. */
-  #once(
-    request: ExchangeRequest,
-    url: string,
-    headers: Record<string, string>,
-    body: string | FormData | undefined,
-  ): Promise<HttpResponse> {
+  /**
+   * One attempt through the limiter's queue (every slot taken, or a retry); a non-2xx reply becomes the
+   * `KlingApiError` for its status. Time spent waiting for a slot counts against the request's deadline.
+   */
+  #once(request: ExchangeRequest, http: HttpRequest): Promise<HttpResponse> {
     const config = this.#config;
-    const limit = request.timeoutMs ?? config.timeoutMs;
+    const limit = http.timeoutMs;
     // Real time, not the injected clock: it is measured against the transport's and the limiter's
     // deadlines, which are real timers on the network.
     const lane = request.lane ?? 'control';
     const queuedAt = this.#limiter.wouldWait(lane) ? performance.now() : undefined;
     return this.#limiter.run(
       async () => {
-        // Time spent waiting for a slot counts against the request's deadline.
         const left = queuedAt === undefined ? limit : Math.max(1, limit - (performance.now() - queuedAt));
-        const response = await config.transport.send({
-          gateway: this.#gateway,
-          method: request.method,
-          url,
-          headers,
-          ...(body === undefined ? {} : { body }),
-          signal: request.signal,
-          timeoutMs: left,
-          maxBodyBytes: config.maxResponseBytes,
-        });
+        const response = await config.transport.send(left === limit ? http : { ...http, timeoutMs: left });
         if (response.status >= 200 && response.status < 300) return response;
         throw this.#apiError(response);
       },
@@ -332,8 +386,11 @@ export class Exchange {
     const redirect = response.status >= 300 && response.status < 400 ? ' (redirects are not followed)' : '';
     const requestId = response.headers.get('x-request-id') ?? undefined;
     const retryAfterMs =
-      parseRetryAfter(response.headers.get('retry-after'), config.clock.now(), config.retry.maxRetryAfterMs) ??
-      details.retryAfterMs;
+      parseRetryAfter(
+        response.headers.get('retry-after'),
+        config.clock.now(),
+        config.retry.maxRetryAfterMs,
+      ) ?? details.retryAfterMs;
     const error = KlingApiError.from(
       this.redact(`${this.#gateway}: HTTP ${response.status}: ${details.message}${redirect}`),
       {

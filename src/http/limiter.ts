@@ -106,16 +106,32 @@ export class Limiter {
     timeoutMs?: number,
     lane: Lane = 'control',
   ): Promise<T> {
-    // A slot is handed over by `#release` (counted there), so none is taken twice in between.
+    // A slot is handed over by `#handOver` (counted there), so none is taken twice in between.
     if (this.wouldWait(lane)) await this.#enqueue(lane, signal, timeoutMs);
     else this.#take(lane);
     try {
       return await work();
     } finally {
-      this.#active--;
-      if (lane === 'poll') this.#activePolls--;
-      this.#release();
+      this.release(lane);
     }
+  }
+
+  /**
+   * Takes a slot of `lane` now if one is free (no call of the lane queued before): the caller must
+   * `release(lane)` it. False, and nothing taken, when the call would have to wait (then `run`).
+   * For the hot path, which so needs no async frame of the limiter's.
+   */
+  tryTake(lane: Lane): boolean {
+    if (this.wouldWait(lane)) return false;
+    this.#take(lane);
+    return true;
+  }
+
+  /** Gives back a slot taken by `tryTake` (or `run`), handing it to the earliest queued call. */
+  release(lane: Lane): void {
+    this.#active--;
+    if (lane === 'poll') this.#activePolls--;
+    this.#handOver();
   }
 
   /** Whether a control call made now would wait for a slot (every slot taken). */
@@ -222,7 +238,7 @@ export class Limiter {
   }
 
   /** Hands the free slots to the earliest queued calls that may take them. */
-  #release(): void {
+  #handOver(): void {
     while (this.#active < this.max) {
       const control = this.#controls.peek();
       const poll = this.#activePolls < this.#pollMax ? this.#polls.peek() : undefined;

@@ -163,3 +163,21 @@ describe('lanes (issue 13 item 2): polls never take the slots kept for control c
     await expect(limiter.run(async () => 'after', undefined, undefined, 'poll')).resolves.toBe('after');
   });
 });
+
+it('tryTake takes a free slot at once, refuses when the lane would wait, and release hands it on', async () => {
+  const limiter = new Limiter(2); // one slot kept for control calls
+  expect(limiter.tryTake('poll')).toBe(true);
+  expect(limiter.tryTake('poll')).toBe(false); // polls may hold only one of the two
+  expect(limiter.tryTake('control')).toBe(true);
+  expect(limiter.tryTake('control')).toBe(false);
+  expect(limiter.stats()).toMatchObject({ inFlight: 2 });
+  const order: string[] = [];
+  const queued = limiter.run(async () => order.push('queued control'));
+  // A call queued first keeps its turn: a slot freed now goes to it, not to a later tryTake.
+  limiter.release('poll');
+  expect(limiter.tryTake('control')).toBe(false);
+  await queued;
+  expect(order).toEqual(['queued control']);
+  limiter.release('control');
+  expect(limiter.stats()).toMatchObject({ inFlight: 0, queued: { poll: 0, control: 0 } });
+});
