@@ -191,6 +191,13 @@ describe('README examples (examples/readme/)', () => {
           expect(out).toMatch(/evolink: callback read, task \S+ succeeded/);
         },
       },
+      '07-webhooks_signed.ts': {
+        remote: false, // the simulator's own secret and key; no fetch of fal's keys
+        check: (out) => {
+          expect(out).toMatch(/^kling: signed callback verified, task \S+ succeeded$/m);
+          expect(out).toMatch(/^fal: signed callback verified, task \S+ succeeded$/m);
+        },
+      },
       '08-uploads.ts': {
         remote: true,
         keys: ['EVOLINK_API_KEY'],

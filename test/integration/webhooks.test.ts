@@ -2,11 +2,14 @@
  * Callbacks end to end over real HTTP on loopback: the SDK creates a task with a (public-looking)
  * callbackUrl, the simulator delivers what the gateway would to a node:http receiver
  * (`deliverCallbacksTo`), the receiver reads it with parseWebhook, and confirmWebhook re-reads the task.
+ * The official Kling API's and fal's deliveries are signed by the simulator (its Webhook Secret, its
+ * Ed25519 key) and carry timestamps: they are read on a simulator whose clock only moves when told.
  */
 import { once } from 'node:events';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { readWebhook } from '../../src/client/webhooks.js';
 import { ADAPTERS } from '../../src/gateways/index.js';
 import {
   KlingClient,
@@ -15,7 +18,12 @@ import {
   KlingWebhookError,
   parseWebhook,
 } from '../../src/index.js';
-import { type RunningSimulator, startGatewaySimulator } from '../../src/testing/index.js';
+import {
+  FAL_SIMULATOR_JWKS,
+  KLING_SIMULATOR_WEBHOOK_SECRET,
+  type RunningSimulator,
+  startGatewaySimulator,
+} from '../../src/testing/index.js';
 import { VirtualClock } from '../helpers/virtual-clock.js';
 
 interface Delivery {
@@ -321,5 +329,129 @@ describe('hostile callbacks through confirmWebhook', () => {
       spy.mockRestore();
       await c.close();
     }
+  });
+});
+
+describe('signed callbacks with timestamps: kling (Standard Webhooks) and fal (Ed25519)', () => {
+  // A clock that moves only when told: the signed timestamp and the receiver's "now" are the same instant
+  // until a test moves it (1 real ms is 1 simulated s at the default time scale).
+  let wall = Date.now();
+  let timed: RunningSimulator;
+  beforeAll(async () => {
+    timed = await startGatewaySimulator({ seed: 21, now: () => wall, deliverCallbacksTo: origin });
+  });
+  afterAll(() => timed.close());
+
+  /** Submits with a callback URL, lets the render end (400 simulated s), returns the delivery. */
+  async function delivered(client: KlingClient, path: string, prompt = 'a heron at dawn') {
+    const arrived = nextDelivery(path);
+    const handle = await client.submit({ prompt, callbackUrl: `https://hooks.example.com${path}` });
+    wall += 400;
+    const delivery = await arrived;
+    return { handle, delivery, input: { rawBody: delivery.body, headers: delivery.headers } };
+  }
+  const statusReadsOf = () => timed.stats.requests.filter((r) => r.op === 'status').length;
+
+  it('kling: signed per Standard Webhooks; verified with the secret, refused without it, stale after 5 min', async () => {
+    const c = new KlingClient({
+      gateway: 'kling',
+      apiKey: 'sk-kling',
+      baseUrl: timed.url,
+      clock: timed.clientClock,
+    });
+    const { handle, delivery, input } = await delivered(c, '/hooks/kling/signed');
+    expect(delivery.headers['webhook-id']).toMatch(/^\d+$/);
+    expect(delivery.headers['webhook-timestamp']).toBe(String(Math.floor(timed.clientClock.now() / 1000)));
+    expect(delivery.headers['webhook-signature']).toMatch(/^v1,[A-Za-z0-9+/]{43}=$/);
+    const now = timed.clientClock.now();
+    const read = (change: { webhookSecret?: string; rawBody?: Buffer }, at = now) =>
+      readWebhook({ gateway: 'kling', ...input, ...change }, at);
+
+    const parsed = read({ webhookSecret: KLING_SIMULATOR_WEBHOOK_SECRET });
+    expect(parsed).toMatchObject({
+      verified: true,
+      task: { id: handle.id, gateway: 'kling', status: 'succeeded' },
+    });
+    expect(() => read({})).toThrow(/no webhookSecret was given/);
+    expect(() => read({ webhookSecret: 'whsec_b3RoZXJzZWNyZXQ=' })).toThrow(/does not match/);
+    const tampered = Buffer.from(delivery.body.toString().replace('"succeeded"', '"failed"'));
+    expect(() => read({ webhookSecret: KLING_SIMULATOR_WEBHOOK_SECRET, rawBody: tampered })).toThrow(
+      /does not match/,
+    );
+
+    // confirmWebhook with the client's webhookSecret: verified, then one status read.
+    const holder = new KlingClient({
+      gateway: 'kling',
+      apiKey: 'sk-kling',
+      baseUrl: timed.url,
+      clock: timed.clientClock,
+      webhookSecret: KLING_SIMULATOR_WEBHOOK_SECRET,
+    });
+    const reads = statusReadsOf();
+    expect(await holder.confirmWebhook({ ...input, expected: handle })).toMatchObject({
+      id: handle.id,
+      status: 'succeeded',
+    });
+    expect(statusReadsOf()).toBe(reads + 1);
+    // A client without the secret refuses it before reading anything.
+    await expect(c.confirmWebhook({ ...input, expected: handle })).rejects.toSatisfy(KlingWebhookError.is);
+    expect(statusReadsOf()).toBe(reads + 1);
+
+    // The same delivery replayed 301 s later is refused, by parseWebhook and by confirmWebhook.
+    wall += 301;
+    expect(() => read({ webhookSecret: KLING_SIMULATOR_WEBHOOK_SECRET }, timed.clientClock.now())).toThrow(
+      /outside the ±300 s tolerance/,
+    );
+    await expect(holder.confirmWebhook({ ...input, expected: handle })).rejects.toSatisfy(
+      KlingWebhookError.is,
+    );
+    expect(statusReadsOf()).toBe(reads + 1);
+    await Promise.all([c.close(), holder.close()]);
+  });
+
+  it('fal: ?fal_webhook= is delivered, Ed25519-signed; verified with the JWKS, unsigned without it', async () => {
+    const c = new KlingClient({
+      gateway: 'fal',
+      apiKey: 'fal-key',
+      baseUrl: timed.url,
+      clock: timed.clientClock,
+    });
+    const { handle, delivery, input } = await delivered(c, '/hooks/fal/signed');
+    expect(delivery.headers['x-fal-webhook-request-id']).toBe(handle.id);
+    expect(delivery.headers['x-fal-webhook-signature']).toMatch(/^[0-9a-f]{128}$/);
+    const now = timed.clientClock.now();
+    const read = (change: { webhookKeys?: typeof FAL_SIMULATOR_JWKS; rawBody?: Buffer }, at = now) =>
+      readWebhook({ gateway: 'fal', ...input, ...change }, at);
+
+    expect(read({ webhookKeys: FAL_SIMULATOR_JWKS })).toMatchObject({
+      verified: true,
+      event: 'OK',
+      task: { id: handle.id, gateway: 'fal', status: 'succeeded' },
+    });
+    expect(read({}).verified).toBe(false); // the recipe is unconfirmed: unsigned unless keys are given
+    const tampered = Buffer.from(delivery.body.toString().replace('"OK"', '"ERROR"'));
+    expect(() => read({ webhookKeys: FAL_SIMULATOR_JWKS, rawBody: tampered })).toThrow(/does not verify/);
+    expect(() => read({ webhookKeys: FAL_SIMULATOR_JWKS }, now + 301_000)).toThrow(/tolerance/);
+
+    const holder = new KlingClient({
+      gateway: 'fal',
+      apiKey: 'fal-key',
+      baseUrl: timed.url,
+      clock: timed.clientClock,
+      webhookKeys: FAL_SIMULATOR_JWKS,
+    });
+    expect(await holder.confirmWebhook({ ...input, expected: handle })).toMatchObject({
+      id: handle.id,
+      status: 'succeeded',
+    });
+    await Promise.all([c.close(), holder.close()]);
+  });
+
+  it('GET /__sim/webhook-keys names what the simulator signs with', async () => {
+    const reply = await fetch(`${timed.url}/__sim/webhook-keys`);
+    expect(await reply.json()).toEqual({
+      kling: { webhookSecret: KLING_SIMULATOR_WEBHOOK_SECRET },
+      fal: { webhookKeys: FAL_SIMULATOR_JWKS },
+    });
   });
 });
