@@ -22,7 +22,7 @@ import {
 } from '../gateways/index.js';
 import { type Clock, systemClock } from '../http/clock.js';
 import { Exchange, errorReplyBody } from '../http/exchange.js';
-import type { Lane, LimiterStats } from '../http/limiter.js';
+import type { Lane } from '../http/limiter.js';
 import { DEFAULT_RETRY_POLICY } from '../http/retry.js';
 import { createTransport, type Transport } from '../http/transport.js';
 import { type CostEstimate, estimateChecked, type PricingOptions } from '../pricing/estimate.js';
@@ -30,7 +30,6 @@ import { type ResolvedVideoRequest, validateForGateway } from '../request/index.
 import { checkBudget } from './budget.js';
 import { CreatePaths } from './create-paths.js';
 import { type DownloadOptions, type DownloadResult, downloadVideo, isLoopbackOrigin } from './download.js';
-import { SignalFanout } from './fanout.js';
 import { makeHandle, parseSavedHandle, type SavedHandle, type TaskHandle, taskIdOf } from './handle.js';
 import type { UploadOptions, UploadResult } from './local-images.js';
 import {
@@ -63,7 +62,7 @@ import type {
   WaitOptions,
 } from './types.js';
 import { Uploads } from './uploads.js';
-import { type WaitContext, waitForTask } from './wait.js';
+import { batchStatusReader, type ClientStats, PollScheduler } from './scheduler.js';
 import { confirmedTask, type ParseWebhookInput, readWebhook } from './webhooks.js';
 
 const USER_AGENT = 'kling-sdk/0.1.0';
@@ -102,7 +101,7 @@ export class KlingClient {
   readonly #transport: Transport;
   readonly #http: Exchange;
   readonly #uploads: Uploads;
-  readonly #wait: WaitContext;
+  readonly #waits: PollScheduler;
   readonly #clock: Clock;
   readonly #logger: Logger;
   readonly #timeoutMs: number;
@@ -170,16 +169,18 @@ export class KlingClient {
       logger: this.#logger,
     });
     this.#uploads = new Uploads(gateway, adapter, this.#http, this.#logger);
-    this.#wait = {
+    // One scheduler owns every wait; its reads take the poll lane, never the slots kept for control calls.
+    const { slots } = this.#http.stats();
+    this.#waits = new PollScheduler({
       gateway,
       clock: this.#clock,
       poll: options.poll,
       requestTimeoutMs: options.timeoutMs,
-      fanout: new SignalFanout(),
       logger: this.#logger,
-      // The wait loop's reads take the poll lane: never the slots kept for control calls.
-      getTask: (id, getOptions) => this.#getTask(id, getOptions, 'poll'),
-    };
+      slots: slots.total - slots.reservedForControl,
+      getTask: (ref, getOptions) => this.#getTask(ref, getOptions, 'poll'),
+      batch: batchStatusReader(adapter, this.#paths, this.#http, this.#clock, this.#statusMap, this.#logger),
+    });
   }
 
   /** The cost of `request` at this client's gateway: pure, no request sent. */
@@ -365,10 +366,16 @@ export class KlingClient {
    * wait (the task is still rendering, and already paid for); a failed task throws
    * `KlingTaskFailedError`, the deadline `KlingTimeoutError` with the last task seen.
    */
-  async wait(idOrHandle: string | SavedHandle, options: WaitOptions = NO_OPTIONS): Promise<SucceededTask> {
-    return this.#http.scrubbing(async () =>
-      waitForTask(this.#wait, taskIdOf(idOrHandle, this.gateway), idOrHandle, validateWaitOptions(options)),
-    );
+  wait(idOrHandle: string | SavedHandle, options: WaitOptions = NO_OPTIONS): Promise<SucceededTask> {
+    let waiting: Promise<SucceededTask>;
+    try {
+      const id = taskIdOf(idOrHandle, this.gateway);
+      waiting = this.#waits.wait(id, idOrHandle, validateWaitOptions(options));
+    } catch (error) {
+      waiting = Promise.reject(error);
+    }
+    // No async frame per pending wait: the key is scrubbed from an error only when one comes.
+    return waiting.catch((error: unknown) => this.#http.scrubbing(() => Promise.reject(error)));
   }
 
   /** Submit, then wait. `onSubmitted` runs in between, so the handle can be saved first. */
@@ -596,10 +603,12 @@ export class KlingClient {
   /**
    * What the client's connection slots hold now: requests in flight, calls queued for a slot by lane
    * (`poll`: the reads of pending waits; `control`: submit, getTask, uploads, balance), and the slots
-   * (`maxConcurrency`) with how many of them polls never take.
+   * (`maxConcurrency`) with how many of them polls never take; `queued.poll` counts the polls due and
+   * not sent yet. `waits`: the poll scheduler's figures (pending waits, polls/s, lag, demand against
+   * capacity, the stretch factor, status reads and the requests that carried them).
    */
-  stats(): LimiterStats {
-    return this.#http.stats();
+  stats(): ClientStats {
+    return this.#waits.stats(this.#http.stats());
   }
 
   /** Closes the connection pool this client opened. */
