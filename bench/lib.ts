@@ -130,11 +130,16 @@ export const fmt = (value: number, digits = 2): string =>
     : 'n/a';
 export const int = (value: number): string => fmt(value, 0);
 
-/** The built package: benchmarks measure dist/, what users install, not the TypeScript sources. */
+/**
+ * The built package: benchmarks measure dist/, what users install, not the TypeScript sources.
+ * `BENCH_DIST=<absolute dir>` measures another build without touching dist/ (e.g. `npx tsup --out-dir
+ * out/dist-x`; the packages it imports must resolve from there, as they do anywhere under the repo).
+ */
+export const DIST_DIR = process.env.BENCH_DIST ?? join(ROOT, 'dist');
 export const DIST = {
-  index: pathToFileURL(join(ROOT, 'dist/index.js')).href,
-  testing: pathToFileURL(join(ROOT, 'dist/testing.js')).href,
-  pricing: pathToFileURL(join(ROOT, 'dist/pricing.js')).href,
+  index: pathToFileURL(join(DIST_DIR, 'index.js')).href,
+  testing: pathToFileURL(join(DIST_DIR, 'testing.js')).href,
+  pricing: pathToFileURL(join(DIST_DIR, 'pricing.js')).href,
 };
 
 export type Sdk = typeof import('../src/index.js');
