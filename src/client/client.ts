@@ -48,7 +48,7 @@ import {
   type RecoverOptions,
   type RecoverResult,
   type RecoverTarget,
-  rememberEstimate,
+  rememberSubmit,
   validateRecoverOptions,
 } from './recover.js';
 import type {
@@ -232,7 +232,13 @@ export class KlingClient {
       ...(externalId === undefined ? {} : { externalId }),
     };
     const { route, ...wire } = this.#adapter.toWire(ready, { paths: this.#paths, ...key });
-    await options.onBeforeSend?.({ gateway: this.gateway, request: ready, estimate, ...key });
+    await options.onBeforeSend?.({
+      gateway: this.gateway,
+      request: ready,
+      estimate,
+      ...key,
+      ...(route === undefined ? {} : { route }),
+    });
     // The exchange judges the outcome: every error out of it carries `taskState`.
     let id: string;
     try {
@@ -251,7 +257,7 @@ export class KlingClient {
         ),
       ));
     } catch (error) {
-      throw externalId === undefined ? error : withExternalId(error, externalId, estimate);
+      throw externalId === undefined ? error : withExternalId(error, externalId, estimate, route);
     }
     this.#logger.info?.('kling-sdk: task submitted', { gateway: this.gateway, id });
     return makeHandle({
@@ -436,13 +442,15 @@ export class KlingClient {
     return this.#http.scrubbing(async () => {
       validateRecoverOptions(options);
       const adapter = this.#adapter;
-      const { externalId, estimate, lookupRequest, parseLookup } = checkRecoverTarget(
+      const { externalId, estimate, route, lookupRequest, parseLookup } = checkRecoverTarget(
         target,
         this.gateway,
         adapter,
         (request) => this.estimate(request),
       );
-      const { route, ...wire } = lookupRequest.call(adapter, externalId, { paths: this.#paths });
+      // Where the create said the task lives (Kling's legacy standard), the lookup goes there.
+      const location = route === undefined ? { paths: this.#paths } : { paths: this.#paths, route };
+      const { route: found, ...wire } = lookupRequest.call(adapter, externalId, location);
       const task = await this.#http.send(
         {
           kind: 'read',
@@ -476,7 +484,7 @@ export class KlingClient {
         submittedAt: new Date(this.#clock.now()).toISOString(),
         estimate,
         externalId,
-        ...(route === undefined ? {} : { route }),
+        ...((found ?? route) === undefined ? {} : { route: found ?? route }),
       });
       return { found: true, handle, task };
     });
@@ -648,7 +656,12 @@ function cancelAnswer(error: unknown, parse: (status: number, body: unknown) => 
  * An uncertain submit's error, naming the external id its create carried (what `recover` looks up);
  * `recover(error)` finds the submit's estimate by the error.
  */
-function withExternalId(error: unknown, externalId: string, estimate: CostEstimate): unknown {
+function withExternalId(
+  error: unknown,
+  externalId: string,
+  estimate: CostEstimate,
+  route: string | undefined,
+): unknown {
   if (!KlingSubmitUncertainError.is(error) || error.externalId !== undefined) return error;
   const uncertain = new KlingSubmitUncertainError(
     error.gateway,
@@ -659,6 +672,6 @@ function withExternalId(error: unknown, externalId: string, estimate: CostEstima
       ...(error.idempotencyKey === undefined ? {} : { idempotencyKey: error.idempotencyKey }),
     },
   );
-  rememberEstimate(uncertain, estimate);
+  rememberSubmit(uncertain, estimate, route);
   return uncertain;
 }

@@ -31,6 +31,8 @@ export interface RecoverTarget {
   estimate?: CostEstimate | undefined;
   /** Estimated again for the handle when no `estimate` is given. */
   request?: VideoRequest | undefined;
+  /** Where the create said the task lives (Kling's legacy standard): the lookup goes there. */
+  route?: string | undefined;
 }
 
 /** `recover` and `cancel` options: an abort signal, a per-request deadline, and read retries. */
@@ -76,14 +78,18 @@ export interface CancelResult {
 }
 
 /**
- * The estimates of uncertain submits' errors, by error: `recover(error)` in the same process finds the
- * estimate the submit made (the error class lives in `errors.ts`, which may not name pricing types).
+ * The estimate and route of each uncertain submit, by its error: `recover(error)` in the same process
+ * finds them (the error class lives in `errors.ts`, which may not name pricing types).
  */
-const ESTIMATES = new WeakMap<KlingSubmitUncertainError, CostEstimate>();
+const SUBMITS = new WeakMap<KlingSubmitUncertainError, { estimate: CostEstimate; route?: string }>();
 
-/** Remembers the estimate of the submit that threw `error`. */
-export function rememberEstimate(error: KlingSubmitUncertainError, estimate: CostEstimate): void {
-  ESTIMATES.set(error, estimate);
+/** Remembers the estimate (and route) of the submit that threw `error`. */
+export function rememberSubmit(
+  error: KlingSubmitUncertainError,
+  estimate: CostEstimate,
+  route: string | undefined,
+): void {
+  SUBMITS.set(error, route === undefined ? { estimate } : { estimate, route });
 }
 
 /** `recover`/`cancel` options, checked as a status read's are (subject 'options'). */
@@ -101,6 +107,7 @@ export interface CheckedTarget {
   externalId: string;
   /** The record's (or the uncertain submit's) estimate, or the request estimated again. */
   estimate: CostEstimate;
+  route?: string;
   lookupRequest: NonNullable<GatewayAdapter['lookupRequest']>;
   parseLookup: NonNullable<GatewayAdapter['parseLookup']>;
 }
@@ -171,6 +178,15 @@ export function checkRecoverTarget(
     const problem = externalIdProblem(externalId);
     if (problem !== undefined) issues.push({ path: ['externalId'], message: problem });
   }
+  const route = target.route;
+  if (route !== undefined && (typeof route !== 'string' || route === '' || route.length > 255)) {
+    issues.push({
+      path: ['route'],
+      message: "must be the route saved with the record (1–255 characters, the gateway's own)",
+    });
+  }
+  // What the submit that threw `input` remembered (same process only).
+  const remembered = KlingSubmitUncertainError.is(input) ? SUBMITS.get(input) : undefined;
 
   const { lookupRequest, parseLookup } = adapter;
   if (lookupRequest === undefined || parseLookup === undefined) {
@@ -183,12 +199,7 @@ export function checkRecoverTarget(
       message: `is missing; every ${gateway} create this SDK sends carries one: pass the record onBeforeSend gave, or the KlingSubmitUncertainError the submit threw`,
     });
   }
-  let known =
-    estimate !== undefined
-      ? undefined
-      : KlingSubmitUncertainError.is(input)
-        ? ESTIMATES.get(input)
-        : undefined;
+  let known = estimate !== undefined ? undefined : remembered?.estimate;
   if (estimate === undefined && known === undefined) {
     if (request === undefined) {
       issues.push({
@@ -214,9 +225,11 @@ export function checkRecoverTarget(
     }
   }
   if (issues.length > 0) throw new KlingValidationError(issues, { subject: 'handle' });
+  const where = (route as string | undefined) ?? remembered?.route;
   return {
     externalId: externalId as string,
     estimate: (estimate as CostEstimate | undefined) ?? (known as CostEstimate),
+    ...(where === undefined ? {} : { route: where }),
     lookupRequest,
     parseLookup,
   };

@@ -81,6 +81,12 @@ export interface SubmitRecord {
    * after an uncertain submit, `client.recover(record)` looks the task up by it before anything is resent.
    */
   externalId?: string;
+  /**
+   * Where the task will live, for gateways whose status path depends on its create (the official Kling
+   * API's legacy standard: `text2video`, `image2video`, `omni-video`): `recover` looks the task up there
+   * and the handle it returns keeps it.
+   */
+  route?: string;
   request: ResolvedVideoRequest;
   estimate: CostEstimate;
 }
