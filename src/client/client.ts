@@ -9,7 +9,7 @@ import {
   KlingValidationError,
 } from '../errors.js';
 import {
-  ADAPTERS,
+  adapterFor,
   type CancelReply,
   type GatewayAdapter,
   type GatewayPaths,
@@ -20,6 +20,7 @@ import {
   type TaskStatus,
   type WireRequest,
 } from '../gateways/index.js';
+import { klingJwtAuth } from '../gateways/kling/jwt.js';
 import { type Clock, systemClock } from '../http/clock.js';
 import { Exchange, errorReplyBody } from '../http/exchange.js';
 import type { Lane } from '../http/limiter.js';
@@ -122,7 +123,8 @@ export class KlingClient {
     this.gateway = gateway;
     this.#apiKey = options.apiKey;
     this.baseUrl = options.baseUrl;
-    const adapter = ADAPTERS[gateway];
+    // The gateway's adapter (for kling, the wire standard the options chose).
+    const adapter = adapterFor(gateway, options.klingApi);
     this.#adapter = adapter;
     this.#paths = { ...adapter.paths, ...options.endpoints };
     this.#clock = options.clock ?? systemClock;
@@ -145,7 +147,10 @@ export class KlingClient {
       ...(options.dispatcher === undefined ? {} : { dispatcher: options.dispatcher }),
       ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
     });
-    const authHeaders = adapter.authHeaders(options.apiKey);
+    // Access and secret keys (kling's legacy standard) sign a token, renewed before it expires, per
+    // request; an API key is one fixed header.
+    const keys = options.klingKeys;
+    const authHeaders = keys === undefined ? adapter.authHeaders(options.apiKey) : {};
     this.#http = new Exchange({
       gateway,
       apiKey: options.apiKey,
@@ -157,6 +162,7 @@ export class KlingClient {
             ? (adapter.uploadBaseUrl ?? this.baseUrl)
             : this.baseUrl,
       authHeaders,
+      authSource: keys === undefined ? undefined : klingJwtAuth(keys, () => this.#clock.now()),
       headers: { accept: 'application/json', 'user-agent': USER_AGENT, ...authHeaders },
       parseError: (status, body) => adapter.parseError(status, body),
       dedupes: CAPABILITIES[gateway].idempotencyKey,

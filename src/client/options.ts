@@ -12,6 +12,7 @@ import { GATEWAY_IDS, GATEWAYS, type GatewayId, isGatewayId } from '../catalog/i
 import { KlingValidationError, type ValidationIssue, type ValidationSubject } from '../errors.js';
 import { webhookKeysIssues } from '../gateways/fal/webhook.js';
 import type { GatewayPaths, TaskStatus, WebhookKeySet } from '../gateways/index.js';
+import type { KlingKeys } from '../gateways/kling/jwt.js';
 import { webhookSecretProblem } from '../gateways/kling/webhook.js';
 import type { Clock } from '../http/clock.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../http/retry.js';
@@ -24,6 +25,7 @@ import type { KlingRouterOptions } from './router.js';
 import type {
   GenerateOptions,
   GetTaskOptions,
+  KlingApi,
   KlingClientOptions,
   Logger,
   SubmitOptions,
@@ -149,6 +151,9 @@ function headerValueProblem(value: string): string | undefined {
 const CLIENT_KEYS = Object.keys({
   gateway: 1,
   apiKey: 1,
+  accessKey: 1,
+  secretKey: 1,
+  klingApi: 1,
   baseUrl: 1,
   uploadBaseUrl: 1,
   endpoints: 1,
@@ -213,6 +218,9 @@ export interface ResolvedClientOptions {
   pricing: PricingOptions;
   webhookSecret: string | undefined;
   webhookKeys: WebhookKeySet | undefined;
+  /** Gateway kling: the wire standard, and the access/secret keys where they sign the requests (JWTs). */
+  klingApi: KlingApi | undefined;
+  klingKeys: KlingKeys | undefined;
 }
 
 const CLIENT_DEFAULTS = {
@@ -246,13 +254,21 @@ function originOf(value: unknown): { origin?: string; problem?: string } {
   return { origin: url.origin };
 }
 
-function checkApiKey(issues: Issues, given: unknown, envName: string | undefined): string | undefined {
+function checkApiKey(
+  issues: Issues,
+  given: unknown,
+  envName: string | undefined,
+  /** What else may stand in for the key (gateway kling: access and secret keys). */
+  orElse?: string,
+): string | undefined {
   const fromEnv = given === undefined && envName !== undefined;
   const apiKey: unknown = fromEnv ? process.env[envName] : given;
   if (apiKey === undefined || (typeof apiKey === 'string' && apiKey.trim() === '')) {
     issues.add(
       ['apiKey'],
-      envName === undefined ? 'no API key: pass apiKey' : `no API key: pass apiKey or set ${envName}`,
+      envName === undefined
+        ? 'no API key: pass apiKey'
+        : `no API key: pass apiKey or set ${envName}${orElse === undefined ? '' : `; or pass ${orElse}`}`,
     );
     return undefined;
   }
@@ -434,7 +450,14 @@ export function validateClientOptions(options: unknown): ResolvedClientOptions {
     );
   }
   const info = knownGateway ? GATEWAYS[gateway] : undefined;
-  const apiKey = checkApiKey(issues, o.apiKey, info?.apiKeyEnv);
+  const kling = checkKlingAuth(issues, o, knownGateway ? gateway : undefined);
+  // Access and secret keys alone: the secret key stands in for the API key (redacted like one, never sent).
+  const apiKey =
+    kling.keys !== undefined
+      ? kling.keys.secretKey
+      : kling.incomplete
+        ? undefined
+        : checkApiKey(issues, o.apiKey, info?.apiKeyEnv, kling.missing);
 
   let baseUrl = info === undefined ? undefined : new URL(info.baseUrl).origin;
   if (o.baseUrl !== undefined) {
@@ -510,6 +533,81 @@ export function validateClientOptions(options: unknown): ResolvedClientOptions {
     pricing: (o.pricing as PricingOptions | undefined) ?? {},
     webhookSecret: o.webhookSecret as string | undefined,
     webhookKeys: o.webhookKeys as WebhookKeySet | undefined,
+    klingApi: kling.api,
+    klingKeys: kling.keys,
+  };
+}
+
+const KLING_APIS: readonly KlingApi[] = ['new', 'legacy'];
+
+/**
+ * Gateway kling's credentials and wire standard: an API key (`apiKey`, `KLING_API_KEY`) works on both
+ * standards (default new); access + secret keys (`accessKey`/`secretKey`, `KLING_ACCESS_KEY`/
+ * `KLING_SECRET_KEY`) sign JWTs, which only the legacy standard takes (the default with them alone). Other
+ * gateways take none of the three options.
+ */
+function checkKlingAuth(
+  issues: Issues,
+  o: Record<string, unknown>,
+  gateway: GatewayId | undefined,
+): { api: KlingApi | undefined; keys: KlingKeys | undefined; missing?: string; incomplete?: boolean } {
+  if (gateway !== 'kling') {
+    for (const key of ['accessKey', 'secretKey', 'klingApi']) {
+      if (o[key] !== undefined && gateway !== undefined) {
+        issues.add([key], `is only for gateway 'kling' (the official Kling API), not ${gateway}`);
+      }
+    }
+    return { api: undefined, keys: undefined };
+  }
+  if (o.klingApi !== undefined && !KLING_APIS.includes(o.klingApi as KlingApi)) {
+    issues.add(['klingApi'], `must be 'new' or 'legacy' (got ${describe(o.klingApi)})`);
+  }
+  const key = (name: 'accessKey' | 'secretKey', env: string): string | undefined => {
+    const value: unknown = o[name] ?? process.env[env];
+    if (value === undefined) return undefined;
+    if (typeof value !== 'string' || value.trim() === '') {
+      issues.add([name], `must be a non-empty string${o[name] === undefined ? ` (${env})` : ''}`);
+      return undefined;
+    }
+    return value;
+  };
+  const accessKey = key('accessKey', 'KLING_ACCESS_KEY');
+  const secretKey = key('secretKey', 'KLING_SECRET_KEY');
+  const pairGiven = o.accessKey !== undefined || o.secretKey !== undefined;
+  if (pairGiven && o.apiKey !== undefined) {
+    issues.add(['accessKey'], 'give apiKey or accessKey + secretKey, not both');
+  }
+  if (o.accessKey !== undefined && secretKey === undefined && o.secretKey === undefined) {
+    issues.add(
+      ['secretKey'],
+      'is missing: accessKey signs tokens with the secret key (or set KLING_SECRET_KEY)',
+    );
+  }
+  if (o.secretKey !== undefined && accessKey === undefined && o.accessKey === undefined) {
+    issues.add(
+      ['accessKey'],
+      'is missing: secretKey signs tokens for an access key (or set KLING_ACCESS_KEY)',
+    );
+  }
+  // An API key wins, unless the pair was given as options (then the environment's API key is not used).
+  const withApiKey = o.apiKey !== undefined || (process.env.KLING_API_KEY !== undefined && !pairGiven);
+  const keys =
+    !withApiKey && accessKey !== undefined && secretKey !== undefined ? { accessKey, secretKey } : undefined;
+  const api = (o.klingApi as KlingApi | undefined) ?? (keys === undefined ? 'new' : 'legacy');
+  if (keys !== undefined && api === 'new') {
+    issues.add(
+      ['klingApi'],
+      "'new' takes an API key only: access and secret keys sign tokens for the legacy standard (pass apiKey, or klingApi: 'legacy')",
+    );
+  }
+  if (keys !== undefined) return { api, keys };
+  // Half a pair given (named above): no second complaint about the API key.
+  const incomplete = pairGiven && !withApiKey;
+  return {
+    api,
+    keys,
+    missing: 'apiKey or accessKey + secretKey (or set KLING_ACCESS_KEY and KLING_SECRET_KEY)',
+    incomplete,
   };
 }
 

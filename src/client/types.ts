@@ -69,7 +69,25 @@ export interface KlingClientOptions {
   webhookSecret?: string;
   /** fal's webhook public keys (a JWKS, e.g. `await fetchFalWebhookKeys()`), for `confirmWebhook` on fal. */
   webhookKeys?: WebhookKeySet;
+  /**
+   * Gateway `kling` only: the access key of an access-key/secret-key pair (default `KLING_ACCESS_KEY`).
+   * The pair signs a short-lived token (JWT) per half hour, which only the legacy standard takes: with
+   * the pair alone the client uses it. An API key (`apiKey`, `KLING_API_KEY`) wins when both are set.
+   */
+  accessKey?: string;
+  /** Gateway `kling` only: the secret key that signs the tokens (default `KLING_SECRET_KEY`); never sent. */
+  secretKey?: string;
+  /**
+   * Gateway `kling` only: the wire standard. `'new'` (model in the path; the default with an API key) or
+   * `'legacy'` (`/v1/videos/…` with `model_name`; the default with access and secret keys, the only
+   * standard their tokens work on). A legacy task is read under the path it was created on: its handle
+   * keeps it (`route`).
+   */
+  klingApi?: KlingApi;
 }
+
+/** The official Kling API's two wire standards. */
+export type KlingApi = 'new' | 'legacy';
 
 /** What `onBeforeSend` receives: everything needed to recover a submit whose reply is lost. */
 export interface SubmitRecord {

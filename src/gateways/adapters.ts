@@ -8,6 +8,7 @@ import type { GatewayId } from './catalog.js';
 import { evolink } from './evolink/adapter.js';
 import { fal } from './fal/adapter.js';
 import { kling } from './kling/adapter.js';
+import { klingLegacy } from './kling/legacy.js';
 import { modellix } from './modellix/adapter.js';
 import type { GatewayAdapter } from './types.js';
 
@@ -19,3 +20,11 @@ export const ADAPTERS: Readonly<Record<GatewayId, GatewayAdapter>> = {
   kling,
   fal,
 };
+
+/**
+ * The adapter a client uses: its gateway's, or for the official Kling API the legacy standard's
+ * (`/v1/videos/…`, `model_name`) when the client is set to it (`klingApi: 'legacy'`).
+ */
+export function adapterFor(gateway: GatewayId, klingApi?: 'new' | 'legacy'): GatewayAdapter {
+  return gateway === 'kling' && klingApi === 'legacy' ? klingLegacy : ADAPTERS[gateway];
+}

@@ -1,5 +1,5 @@
 // The gateways layer's entry: the adapter registry and the adapter contract's types.
-export { ADAPTERS } from './adapters.js';
+export { ADAPTERS, adapterFor } from './adapters.js';
 
 export type {
   BalanceReply,

@@ -11,7 +11,15 @@
  */
 import type { GatewayId } from '../catalog/index.js';
 import { KlingResponseError } from '../errors.js';
-import { EXCERPT_LENGTH, excerptText, isRedactable, redactEdges, redactText, redactValue } from './redact.js';
+import {
+  EXCERPT_LENGTH,
+  excerptText,
+  isRedactable,
+  redactEdges,
+  redactText,
+  redactValue,
+  SIGNED_TOKEN_PREFIX,
+} from './redact.js';
 
 /** Deeper than this, a reply is refused. The deepest documented gateway reply is 5 levels. */
 export const MAX_JSON_DEPTH = 64;
@@ -94,7 +102,10 @@ export function readJson(text: string, secret?: string): JsonReading {
     return { ok: false, problem: 'not-json', message: 'the reply is not JSON' };
   }
   // A key can only be in the value if the text holds it, or spells it with escape sequences.
-  if (isRedactable(secret) && (text.includes(secret) || text.includes('\\'))) {
+  if (
+    isRedactable(secret) &&
+    (text.includes(secret) || text.includes('\\') || text.includes(SIGNED_TOKEN_PREFIX))
+  ) {
     value = redactValue(value, secret);
   }
   return { ok: true, value };

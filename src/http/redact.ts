@@ -23,10 +23,24 @@ export function isRedactable(secret: string | undefined): secret is string {
   return typeof secret === 'string' && secret.length >= MIN_SECRET_LENGTH;
 }
 
-/** `text` with every occurrence of the key replaced. Returns `text` itself when there is none. */
+/**
+ * The start of every token the SDK signs (the official Kling API's access-key JWTs: the base64url of
+ * `{"alg":"HS256","typ":"JWT"}` and a dot). Tokens change every half hour, so they are not one key to
+ * look for: each one is found by this prefix and redacted whole, whatever the client's key.
+ */
+export const SIGNED_TOKEN_PREFIX = 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.';
+const SIGNED_TOKEN = /eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9\.[A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]*)?/g;
+
+/** Whether `text` holds the key or a signed token. */
+export function holdsSecret(text: string, secret: string | undefined): boolean {
+  return (isRedactable(secret) && text.includes(secret)) || text.includes(SIGNED_TOKEN_PREFIX);
+}
+
+/** `text` with every occurrence of the key (and of a signed token) replaced. `text` itself when none. */
 export function redactText(text: string, secret: string | undefined): string {
-  if (!isRedactable(secret) || !text.includes(secret)) return text;
-  return text.split(secret).join(REDACTED);
+  const clean = text.includes(SIGNED_TOKEN_PREFIX) ? text.replace(SIGNED_TOKEN, REDACTED) : text;
+  if (!isRedactable(secret) || !clean.includes(secret)) return clean;
+  return clean.split(secret).join(REDACTED);
 }
 
 /**
@@ -165,7 +179,7 @@ function scrubError(error: Error, secret: string, seen: Map<object, unknown>, de
     const fields = current as unknown as Record<string, unknown>;
     for (const field of ['message', 'stack']) {
       const text = fields[field];
-      if (typeof text === 'string' && text.includes(secret))
+      if (typeof text === 'string' && holdsSecret(text, secret))
         replaceField(current, field, redactText(text, secret));
     }
     for (const field of Object.keys(current)) {

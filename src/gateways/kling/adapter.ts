@@ -44,7 +44,7 @@ export const KLING_PATHS = {
 const RESOLUTION = { std: '720p', pro: '1080p', '4k': '4k' } as const;
 
 /** "generated results will be cleared after 30 days" (outputs[].url). */
-const OUTPUT_TTL_MS = 30 * DAY_MS;
+export const OUTPUT_TTL_MS = 30 * DAY_MS;
 
 export type KlingKind = keyof typeof KLING_PATHS;
 
@@ -252,7 +252,7 @@ function actualCost(billing: unknown): TaskCost | undefined {
 }
 
 /** An image as Kling takes it: a URL, or base64 without the `data:…;base64,` prefix (its docs say so). */
-function imageField(value: string): string {
+export function imageField(value: string): string {
   const comma = value.indexOf(',');
   return value.startsWith('data:') && comma > 0 && value.slice(0, comma).endsWith(';base64')
     ? value.slice(comma + 1)
