@@ -44,10 +44,10 @@ describe('zod schemas', () => {
     expect(parseSavedHandle(JSON.stringify(saved)).id).toBe('task-1');
     const afterHandle = built.objects;
     expect(afterHandle).toBeGreaterThan(afterFirst);
-    expect(() => parseSavedHandle({ ...saved, id: '' })).toThrow(/task id/);
+    expect(() => parseSavedHandle(JSON.stringify({ ...saved, id: '' }))).toThrow(/task id/);
 
     parseVideoRequest({ prompt: 'again' });
-    parseSavedHandle(saved);
+    parseSavedHandle(JSON.stringify(saved));
     expect(built.objects).toBe(afterHandle);
   });
 });
