@@ -16,9 +16,10 @@ import { validateGetTaskOptions } from './options.js';
 
 /**
  * What `recover` takes: the `SubmitRecord` that `onBeforeSend` gave (saved before the paid request
- * left), the `KlingSubmitUncertainError` the submit threw, or a saved handle. All three carry what it
+ * left), the `KlingSubmitUncertainError` the submit threw, or a saved handle. Each carries what it
  * needs: the gateway, the `externalId` the create carried, and an `estimate` (or the `request` to
- * estimate again) for the handle it returns.
+ * estimate again) for the handle it returns. The error's estimate (and route) are remembered in the
+ * process that threw it; after a restart, use the record.
  */
 export interface RecoverTarget {
   /** The gateway the create went to; when given, it must be this client's. */

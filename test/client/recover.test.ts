@@ -350,3 +350,37 @@ describe('client.cancel', () => {
     });
   });
 });
+
+describe('client.recover on kling, legacy standard (the task lives under its kind)', () => {
+  const h = harness();
+
+  it('the record and the error keep the route; the lookup goes there and the handle keeps it', async () => {
+    const client = h.client('kling', { klingApi: 'legacy' });
+    const request: VideoRequest = {
+      prompt: 'the frame comes alive',
+      startImage: 'https://cdn.example.com/a.png',
+    };
+    h.faults([{ op: 'create', gateway: 'kling', kind: 'drop-after-create', times: 1 }]);
+    let record: SubmitRecord | undefined;
+    const error = await rejection(
+      client.submit(request, {
+        onBeforeSend: (r) => {
+          record = r;
+        },
+      }),
+    );
+    h.faults([]);
+    if (!KlingSubmitUncertainError.is(error)) throw error;
+    expect(record?.route).toBe('image2video');
+    const [task] = h.sim.tasks();
+    for (const target of [error, JSON.parse(JSON.stringify(record)) as SubmitRecord]) {
+      const result = await client.recover(target);
+      if (!result.found) throw new Error('expected the task to be found');
+      expect(result.handle).toMatchObject({ id: task?.id, route: 'image2video' });
+    }
+    const lookups = h.requests('status');
+    expect(lookups.every((r) => r.path.startsWith('/v1/videos/image2video/'))).toBe(true);
+    const result = await client.recover(error);
+    if (result.found) expect((await client.wait(result.handle)).id).toBe(task?.id);
+  });
+});
