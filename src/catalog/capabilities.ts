@@ -56,6 +56,11 @@ export interface GatewayCapabilities {
   idempotencyKey: boolean;
   /** The gateway has an upload API, so images may be local files or bytes (the SDK uploads them). */
   uploads: boolean;
+  /**
+   * Where `uploads` is false although the vendor has an upload API: why the SDK does not use it, said in
+   * place of "has no upload API" when a local image is refused (fal: its CDN upload takes two requests).
+   */
+  uploadsNotWired?: string;
   /** What the gateway assumes when a field is omitted; the SDK always sends its own value instead. */
   vendorDefaults: { mode: string; sound: boolean | string; duration: number; source: string };
   /**
@@ -169,7 +174,7 @@ export function unsupportedUsesOn(
       if (local) {
         problems.push({
           field,
-          message: `${field} is a local file or bytes, but ${gateway} has no upload API: pass an http(s) URL`,
+          message: `${field} is a local file or bytes, but ${caps.uploadsNotWired ?? `${gateway} has no upload API`}: pass an http(s) URL`,
         });
       }
     }

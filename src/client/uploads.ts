@@ -50,7 +50,7 @@ export class Uploads {
       throw new KlingUnsupportedError(
         this.gateway,
         field,
-        `${GATEWAYS[this.gateway].vendor} has no upload API: pass images as http(s) URLs`,
+        `${CAPABILITIES[this.gateway].uploadsNotWired ?? `${GATEWAYS[this.gateway].vendor} has no upload API`}: pass images as http(s) URLs`,
       );
     }
     return adapter as Uploader;

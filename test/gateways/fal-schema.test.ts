@@ -11,7 +11,7 @@ import { resolve } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { fal } from '../../src/gateways/fal/adapter.js';
-import { KlingUnsupportedError, type VideoRequest } from '../../src/index.js';
+import { estimateCost, KlingUnsupportedError, quote, type VideoRequest } from '../../src/index.js';
 import { validateForGateway } from '../../src/request/index.js';
 import { loadFixture } from '../fixtures/load.js';
 import { fitTo, validRequest } from '../helpers/arbitraries.js';
@@ -262,5 +262,44 @@ describe('fal o3 (Omni): the endpoint and each field as the generated types decl
       'fal-ai/kling-video/v3/image-to-video',
       'fal-ai/kling-video/v3/text-to-video',
     ]);
+  });
+});
+
+describe('fal o3 prices in estimates and quotes (the o3 rate rows)', () => {
+  it('prices the endpoint the request goes to: o3 rows for o3, v3 rows otherwise', () => {
+    const o3Audio = estimateCost('fal', {
+      prompt: 'p',
+      sound: true,
+      providerOptions: { fal: { model: 'o3' } },
+    });
+    expect(o3Audio).toMatchObject({ rateKey: 'o3-standard+audio', perSecond: 0.112, usd: 0.56, exact: true });
+    expect(estimateCost('fal', { prompt: 'p', sound: true })).toMatchObject({
+      rateKey: 'v3-standard+audio',
+      perSecond: 0.126,
+    });
+    expect(estimateCost('fal', { prompt: 'p', referenceImages: [ref1], mode: '4k' })).toMatchObject({
+      rateKey: 'o3-4k',
+      usd: 2.1,
+    });
+    // No o3 pro price was readable: the estimate says so rather than using v3's.
+    expect(estimateCost('fal', { prompt: 'p', referenceImages: [ref1], mode: 'pro' })).toMatchObject({
+      rateKey: 'o3-pro',
+      exact: false,
+      usd: null,
+      reason: expect.stringMatching(/publishes no price for 'o3-pro'/),
+    });
+  });
+
+  it('quote lists fal for reference images (o3) and prices it there; a refused o3 use leaves fal out', () => {
+    const plan = quote({ prompt: 'p', referenceImages: [ref1], duration: 10 });
+    expect(plan.find((e) => e.gateway === 'fal')).toMatchObject({ rateKey: 'o3-standard', usd: 0.84 });
+    const refused = quote({ prompt: 'p', referenceImages: [ref1], negativePrompt: 'blur' });
+    expect(refused.some((e) => e.gateway === 'fal')).toBe(false);
+  });
+
+  it('a local image on fal is refused saying the SDK does not upload to fal (not that fal has none)', () => {
+    expect(() => validateForGateway('fal', { prompt: 'p', startImage: './frame.png' })).toThrow(
+      /startImage is a local file or bytes, but the SDK does not upload to fal's CDN yet \(its upload is two requests/,
+    );
   });
 });

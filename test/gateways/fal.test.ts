@@ -482,6 +482,15 @@ describe('fal through the simulator (loopback): Omni, queue position, cancel, ex
     expect(String((error as Error).message)).toMatch(/Run the task again, and download the video as soon/);
   });
 
+  it('client.upload on fal is refused before sending, saying why the SDK does not upload there', async () => {
+    const error = await client.upload(new Uint8Array([0x89, 0x50, 0x4e, 0x47])).catch((e: unknown) => e);
+    expect(KlingUnsupportedError.is(error)).toBe(true);
+    expect(String((error as Error).message)).toMatch(
+      /does not upload to fal's CDN yet \(its upload is two requests/,
+    );
+    expect(sim.stats.requests).toHaveLength(0);
+  });
+
   it('download of a link past its expiresAt that the host refuses says it expired and what to do', async () => {
     const handle = await client.submit({ prompt: 'a fox' });
     advance(600_000);

@@ -147,6 +147,8 @@ export const catalog = {
     // then PUT the bytes to the upload_url it returns), which the one-request upload hook does not
     // express: images are URLs.
     uploads: false,
+    uploadsNotWired:
+      "the SDK does not upload to fal's CDN yet (its upload is two requests: initiate on rest.alpha.fal.ai, then PUT the bytes to the URL it returns)",
     vendorDefaults: {
       mode: 'the endpoint path (no default)',
       sound: true,
