@@ -36,7 +36,11 @@ export interface VideoRequest {
   watermark?: boolean;
   /** https only, no private or loopback hosts, at most 2048 characters. */
   callbackUrl?: string;
-  /** Raw extra wire fields per gateway; one that collides with a mapped field is an error. */
+  /**
+   * Raw extra wire fields per gateway; one that collides with a mapped field is an error. One key is the
+   * SDK's own, never sent: `fal.model`, `'v3'` (Kling 3.0) or `'o3'` (Kling 3.0 Omni), picks fal's
+   * endpoints (default: o3 where the request has reference images, else v3) and the rates it is priced on.
+   */
   providerOptions?: Partial<Record<GatewayId, Record<string, unknown>>>;
 }
 
