@@ -542,7 +542,8 @@ export class PollScheduler {
           this.#returned(started, false);
           const live = records.filter((r) => r.state === IN_FLIGHT);
           if (isRetryableRead(error)) {
-            if (live.length > 0) this.#warnFailed(live.length === 1 ? live[0]?.id : `${live.length} tasks`, error);
+            if (live.length > 0)
+              this.#warnFailed(live.length === 1 ? live[0]?.id : `${live.length} tasks`, error);
             for (const record of live) this.#retryLater(record, error);
           } else {
             // The batch read itself was refused: each task gets its own answer; a request the
@@ -745,7 +746,11 @@ export function batchStatusReader(
         },
         (reply) => {
           const now = clock.now();
-          return parseBatchStatus.call(adapter, reply, statusMap === undefined ? { now } : { now, statusMap });
+          return parseBatchStatus.call(
+            adapter,
+            reply,
+            statusMap === undefined ? { now } : { now, statusMap },
+          );
         },
       );
       for (const task of tasks.values()) {

@@ -166,6 +166,29 @@ export const kling: GatewayAdapter = {
     return klingTaskOf(item, body, context);
   },
 
+  // Batch status (the poll scheduler's): `GET /tasks?task_ids=a,b,…`, at most 20 ids a request (the
+  // chunk aself101/kling-api sends). Each item is read as a one-item reply of its own (its `raw`); an id
+  // the reply leaves out (unknown ids are) is read alone by the client.
+  maxBatchStatusIds: 20,
+  batchStatusRequest: (ids, { paths }) => ({
+    method: 'GET',
+    path: paths.status.replace('{id}', ids.map(encodeURIComponent).join(',')),
+    headers: {},
+  }),
+  parseBatchStatus(body, context) {
+    const list = at(body, 'data');
+    if (!Array.isArray(list)) throw malformed('kling', 'the task reply has no data[] list', body);
+    const tasks = new Map<string, Task>();
+    for (const entry of list) {
+      const item = asObject(entry);
+      const id = firstString(item, ['id']);
+      if (item === undefined || id === undefined || tasks.has(id)) continue;
+      const raw = { ...(body as Record<string, unknown>), data: [item] };
+      tasks.set(id, klingTaskOf(item, raw, { ...context, taskId: id }));
+    }
+    return tasks;
+  },
+
   externalIds: true,
 
   // "GET /tasks?external_task_ids=…" (the batch query by our ids; the reply names it `external_id`).
