@@ -21,6 +21,7 @@ export {
   type RoutingStrategy,
   type SkipReason,
 } from './router.js';
+export type { ClientStats, WaitStats } from './scheduler.js';
 export type {
   Balance,
   ConfirmWebhookInput,
