@@ -23,7 +23,7 @@ import type {
   Video,
 } from '../types.js';
 import { mergeRawFields, statusRequestByPath } from '../wire.js';
-import { catalog } from './catalog.js';
+import { catalog, klingModel } from './catalog.js';
 import { parseKlingError } from './errors.js';
 import { parseKlingWebhook, verifyKlingWebhook } from './webhook.js';
 
@@ -49,17 +49,22 @@ export const OUTPUT_TTL_MS = 30 * DAY_MS;
 export type KlingKind = keyof typeof KLING_PATHS;
 
 /**
- * The create path a request needs. Omni video for what only it takes: reference images, a reference video,
- * or elements without a first frame (image-to-video's `first_frame` is required); image-to-video for a
- * first frame; text-to-video otherwise.
+ * The create path a request needs. Omni video for what only it takes (reference images, a reference video,
+ * or elements without a first frame: image-to-video's `first_frame` is required) or where the caller
+ * chose Omni (`providerOptions.kling.model: 'omni'`); image-to-video for a first frame; text-to-video
+ * otherwise.
  */
 export function klingKindOf(request: ResolvedVideoRequest): KlingKind {
-  const omni =
-    request.referenceImages !== undefined ||
-    request.referenceVideos !== undefined ||
-    (request.elements !== undefined && request.startImage === undefined);
-  if (omni) return 'omni';
+  if (klingModel(request) === 'omni') return 'omni';
   return request.startImage === undefined ? 't2v' : 'i2v';
+}
+
+/** `providerOptions.kling` as raw wire fields: without `model`, the SDK's own choice of model. */
+export function klingRawFields(request: ResolvedVideoRequest): Record<string, unknown> | undefined {
+  const raw = request.providerOptions?.kling;
+  if (raw === undefined || !('model' in raw)) return raw;
+  const { model: _model, ...rest } = raw;
+  return rest;
 }
 
 /**
@@ -137,7 +142,7 @@ export const kling: GatewayAdapter = {
       method: 'POST',
       path: kind === 't2v' ? paths.create : KLING_PATHS[kind],
       headers: { 'content-type': 'application/json' },
-      body: mergeRawFields('kling', body, request.providerOptions?.kling, ['settings', 'options']),
+      body: mergeRawFields('kling', body, klingRawFields(request), ['settings', 'options']),
     };
   },
 

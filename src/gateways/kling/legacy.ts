@@ -28,7 +28,7 @@ import type {
   WireRequest,
 } from '../types.js';
 import { mergeRawFields } from '../wire.js';
-import { imageField, type KlingKind, kling, klingKindOf, OUTPUT_TTL_MS } from './adapter.js';
+import { imageField, type KlingKind, kling, klingKindOf, klingRawFields, OUTPUT_TTL_MS } from './adapter.js';
 
 const STATUS: Readonly<Record<string, TaskStatus>> = {
   submitted: 'queued',
@@ -240,7 +240,7 @@ export const klingLegacy: GatewayAdapter = {
       method: 'POST',
       path: `/v1/videos/${KLING_LEGACY_KINDS[kind]}`,
       headers: { 'content-type': 'application/json' },
-      body: mergeRawFields('kling', body, request.providerOptions?.kling, []),
+      body: mergeRawFields('kling', body, klingRawFields(request), []),
       route: KLING_LEGACY_KINDS[kind],
     };
   },
