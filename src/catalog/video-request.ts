@@ -39,7 +39,9 @@ export interface VideoRequest {
   /**
    * Raw extra wire fields per gateway; one that collides with a mapped field is an error. One key is the
    * SDK's own, never sent: `fal.model`, `'v3'` (Kling 3.0) or `'o3'` (Kling 3.0 Omni), picks fal's
-   * endpoints (default: o3 where the request has reference images, else v3) and the rates it is priced on.
+   * endpoints (default: o3 where the request has reference images, else v3) and the rates it is priced on;
+   * `kling.model`, `'v3'` or `'omni'`, the same at the official Kling API (default: Omni where the request
+   * has reference images, a reference video or elements without a first frame, else v3).
    */
   providerOptions?: Partial<Record<GatewayId, Record<string, unknown>>>;
 }

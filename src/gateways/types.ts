@@ -1,6 +1,6 @@
 import type { GatewayId } from '../catalog/index.js';
-import type { ApiErrorClass } from '../errors.js';
 import type { Task, TaskCost, TaskStatus } from '../catalog/task.js';
+import type { ApiErrorClass } from '../errors.js';
 import type { ResolvedVideoRequest } from '../request/index.js';
 
 // The task types live in the catalog (so the leaf `errors.ts` can name them); re-exported here.
@@ -202,8 +202,11 @@ export interface GatewayAdapter {
 
   /** True when creates carry an external id the task can be looked up by (`lookupRequest`). */
   readonly externalIds?: boolean;
-  /** The request that looks a task up by the external id its create carried. */
-  lookupRequest?(externalId: string, options: { paths: GatewayPaths }): WireRequest;
+  /**
+   * The request that looks a task up by the external id its create carried; `route` is the one the
+   * create named, where the caller has it (Kling's legacy standard looks up under the task's kind).
+   */
+  lookupRequest?(externalId: string, options: TaskLocation): WireRequest;
   /**
    * Reads a 2xx lookup reply: the task, or `null` when the reply proves no task carries that id (safe
    * to send again); throws `KlingResponseError` when the reply is unreadable (not proof of anything).

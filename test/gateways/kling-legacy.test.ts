@@ -15,6 +15,7 @@ import {
   KlingResponseError,
   KlingUnsupportedError,
   KlingValidationError,
+  type SubmitRecord,
   type VideoRequest,
 } from '../../src/index.js';
 import { parseVideoRequest } from '../../src/request/index.js';
@@ -212,9 +213,9 @@ describe('kling legacy replies', () => {
   });
   it('the lookup by external id is the query under the kind (text-to-video without a route)', () => {
     expect(klingLegacy.lookupRequest?.('ext 1', { paths })?.path).toBe('/v1/videos/text2video/ext%201');
-    expect(
-      klingLegacy.lookupRequest?.('ext-1', { paths, route: 'omni-video' } as { paths: typeof paths })?.path,
-    ).toBe('/v1/videos/omni-video/ext-1');
+    expect(klingLegacy.lookupRequest?.('ext-1', { paths, route: 'omni-video' })?.path).toBe(
+      '/v1/videos/omni-video/ext-1',
+    );
     expect(klingLegacy.parseLookup?.(record({}), context)?.id).toBe('867283741759111202');
   });
   it('the client picks the adapter by the standard; errors and callbacks are shared', () => {
@@ -367,6 +368,25 @@ describe('kling legacy end to end on loopback (the simulator’s legacy routes)'
       expect((await client.wait(handle)).status).toBe('succeeded');
     }
     expect(sim.stats).toMatchObject({ rejected: { kling: 0 }, created: { kling: 2 } });
+  });
+  it('recover: the record looks the task up by its external id under its kind; an unknown id proves nothing', async () => {
+    const client = make({ apiKey: 'sk-sim', klingApi: 'legacy' });
+    let record: SubmitRecord | undefined;
+    const handle = await client.submit(
+      { prompt: 'p', startImage: img },
+      {
+        onBeforeSend: (r) => {
+          record = r;
+        },
+      },
+    );
+    if (record === undefined) throw new Error('no record');
+    const found = await client.recover(record);
+    expect(found).toMatchObject({ found: true, handle: { id: handle.id, route: 'image2video' } });
+    expect(sim.stats.requests.at(-1)?.path).toBe(`/v1/videos/image2video/${handle.externalId}`);
+    // An id no task carries: the legacy query answers an error, which is no proof of absence.
+    const unknown = await client.recover({ ...record, externalId: 'never-sent' }).catch((e: unknown) => e);
+    expect(KlingApiError.is(unknown)).toBe(true);
   });
   it('access and secret keys sign the requests (legacy by default); the token and secret are in no error', async () => {
     const client = make({ ...KLING_SIM_CREDENTIALS });

@@ -263,8 +263,7 @@ export const klingLegacy: GatewayAdapter = {
 
   // "GET /v1/videos/<kind>/<external_task_id>": the query takes either id. The kind is the route's where
   // the caller has it, text-to-video otherwise; an unknown id is an error reply, never proof of absence.
-  lookupRequest: (externalId, options) => {
-    const route = (options as Partial<TaskLocation>).route;
+  lookupRequest: (externalId, { route }) => {
     const kind = route !== undefined && KINDS.has(route) ? route : KLING_LEGACY_KINDS.t2v;
     return { method: 'GET', path: `/v1/videos/${kind}/${encodeURIComponent(externalId)}`, headers: {} };
   },
