@@ -288,9 +288,10 @@ export class Exchange {
 
   /**
    * The attempts after a failed first one (in `attempts`), each failure pushed there. p-retry (its setup
-   * alone costs ~25 µs a call) is loaded and started only when the classifier allows another attempt:
-   * it sees the first failure as its own first attempt (thrown again, not re-sent), with the policy as
-   * data.
+   * alone costs ~25 µs a call) is loaded and started only when the classifier allows another attempt;
+   * the wait before the first retry runs while it loads (the first time), so loading adds no delay of
+   * its own. p-retry runs the retries with the policy as data; every wait (Retry-After or jittered
+   * backoff) is on our clock.
    */
   async #retry(request: ExchangeRequest, http: HttpRequest, attempts: unknown[]): Promise<HttpResponse> {
     const signal = request.signal;
@@ -303,11 +304,10 @@ export class Exchange {
         : { ...config.retry, maxRetries: request.maxRetries };
     if (!(policy.maxRetries > 0) || !classifyFailure(request.kind, attempts, config.dedupes).retry)
       throw first;
-    const pRetry = await loadPRetry();
     try {
+      const [pRetry] = await Promise.all([loadPRetry(), this.#pause(first, 1, policy, signal)]);
       return await pRetry(
-        async (n) => {
-          if (n === 1) throw first;
+        async () => {
           try {
             // An expiring credential is asked again for every attempt.
             const attempt =
@@ -319,20 +319,14 @@ export class Exchange {
           }
         },
         {
-          retries: policy.maxRetries,
+          retries: policy.maxRetries - 1,
           minTimeout: 0,
           maxTimeout: 0,
           ...(signal === undefined ? {} : { signal }),
-          // p-retry counts attempts; the wait (Retry-After or jittered backoff) runs on our clock.
           shouldRetry: async ({ error, retriesConsumed }) => {
             if (!classifyFailure(request.kind, attempts, config.dedupes).retry) return false;
-            const delay = retryDelay(error, retriesConsumed + 1, policy);
-            config.logger.debug?.('kling-sdk: retrying', {
-              gateway: this.#gateway,
-              delay,
-              error: this.redact(String(error)),
-            });
-            await config.clock.sleep(delay, signal);
+            // The first retry was made before p-retry started: this is retry number consumed + 2.
+            await this.#pause(error, retriesConsumed + 2, policy, signal);
             return true;
           },
         },
@@ -342,6 +336,23 @@ export class Exchange {
       if (signal?.aborted) throw signal.reason;
       throw error;
     }
+  }
+
+  /** The wait before retry `retryNumber` (1-based), logged. */
+  #pause(
+    error: unknown,
+    retryNumber: number,
+    policy: RetryPolicy,
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
+    const config = this.#config;
+    const delay = retryDelay(error, retryNumber, policy);
+    config.logger.debug?.('kling-sdk: retrying', {
+      gateway: this.#gateway,
+      delay,
+      error: this.redact(String(error)),
+    });
+    return config.clock.sleep(delay, signal);
   }
 
   /**

@@ -93,6 +93,33 @@ describe('the exchange', () => {
     expect(pRetryLoads).toBe(1);
   });
 
+  it('retries by the policy: Retry-After when given, else backoff by retry number; maxRetries bounds them', async () => {
+    const busy = (retryAfter?: string): HttpResponse => ({
+      status: 503,
+      headers: { get: (name) => (name === 'retry-after' ? (retryAfter ?? null) : null) },
+      body: '{}',
+    });
+    const clock = new VirtualClock();
+    const withHeader = scripted([busy('1'), busy('2'), busy('3')]);
+    await expect(exchange(withHeader.transport, { clock }).send(read)).rejects.toMatchObject({ status: 503 });
+    expect(withHeader.sent).toHaveLength(3);
+    expect(clock.sleeps).toEqual([1000, 2000]);
+
+    const random = vi.spyOn(Math, 'random').mockReturnValue(0.999999);
+    try {
+      const backoff = new VirtualClock();
+      const plain = scripted([busy(), busy(), busy(), reply(200, { ok: true })]);
+      const http = exchange(plain.transport, {
+        clock: backoff,
+        retry: { ...DEFAULT_RETRY_POLICY, maxRetries: 3 },
+      });
+      await expect(http.send(read)).resolves.toEqual({ ok: true });
+      expect(backoff.sleeps).toEqual([500, 1000, 2000]);
+    } finally {
+      random.mockRestore();
+    }
+  });
+
   it('status reads share one headers object; an authSource is asked once per attempt and wins', async () => {
     const plain = scripted([reply(200, {}), reply(200, {})]);
     const http = exchange(plain.transport);
