@@ -3,12 +3,19 @@
  * (the pricing page's "Kling 3.0 Omni" rows, cheaper with audio), the model a request takes, and the
  * choice of Omni for a text- or image-to-video request (`providerOptions.kling.model: 'omni'`).
  */
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kling } from '../../src/gateways/kling/adapter.js';
 import { klingModel } from '../../src/gateways/kling/catalog.js';
 import { klingLegacy } from '../../src/gateways/kling/legacy.js';
-import { estimateCost, KlingUnsupportedError, quote, type VideoRequest } from '../../src/index.js';
+import {
+  estimateCost,
+  KlingClient,
+  KlingUnsupportedError,
+  quote,
+  type VideoRequest,
+} from '../../src/index.js';
 import { checkServable, parseVideoRequest } from '../../src/request/index.js';
+import { type RunningSimulator, startGatewaySimulator } from '../../src/testing/index.js';
 
 const img = 'https://cdn.example.com/ref.png';
 const units = (request: VideoRequest) => estimateCost('kling', request);
@@ -84,5 +91,39 @@ describe('kling prices: Kling 3.0 and 3.0 Omni rows', () => {
     const unknown = refused({ prompt: 'p', providerOptions: { kling: { model: 'kling-v9' } } });
     expect((unknown as Error).message).toMatch(/must be 'v3' .* or 'omni'/);
     expect(refused({ prompt: 'p', providerOptions: { kling: { model: 'omni' } } })).toBeUndefined();
+  });
+});
+
+describe('kling: the charge the simulator reports (its own price table) equals the estimate', () => {
+  let sim: RunningSimulator;
+  const clients: KlingClient[] = [];
+  beforeAll(async () => {
+    sim = await startGatewaySimulator({ seed: 77 });
+  });
+  afterAll(async () => {
+    for (const c of clients) await c.close();
+    await sim.close();
+  });
+  it.each<['new' | 'legacy', VideoRequest]>([
+    ['new', { prompt: 'p', duration: 5, sound: true, referenceImages: [img] }],
+    ['legacy', { prompt: 'p', duration: 5, sound: true, referenceImages: [img] }],
+    [
+      'new',
+      { prompt: 'p', duration: 6, sound: true, mode: 'pro', providerOptions: { kling: { model: 'omni' } } },
+    ],
+    ['legacy', { prompt: 'p', duration: 4, sound: true, providerOptions: { kling: { model: 'omni' } } }],
+  ])('%s standard: %j', async (klingApi, request) => {
+    const client = new KlingClient({
+      gateway: 'kling',
+      apiKey: 'sk-sim',
+      baseUrl: sim.url,
+      clock: sim.clientClock,
+      klingApi,
+    });
+    clients.push(client);
+    const estimate = client.estimate(request);
+    expect(estimate.rateKey).toMatch(/^omni-/);
+    const task = await client.generate(request);
+    expect(task.cost).toEqual({ amount: estimate.total, unit: 'credits', reserved: false });
   });
 });
