@@ -10,6 +10,11 @@
  *
  * `server.ts scale <timeScale>`: the simulator alone, on a scaled clock, counting the sockets it
  * accepts (the `net.server.socket` diagnostics channel: every connection, whichever server).
+ *
+ * `server.ts waits <roundTripMs>`: a bare EvoLink-shaped server for 100,000 waits (the simulator
+ * serves every request through msw, too slow for that): every reply after `roundTripMs` (default 100);
+ * a task named `t<finishAtEpochMs>x<n>` reads `processing` until that time, then `completed`; a create
+ * answers a new pending task. Counts requests and sockets.
  */
 import { subscribe } from 'node:diagnostics_channel';
 import { once } from 'node:events';
@@ -44,6 +49,68 @@ export interface ScaleServerStats {
 }
 
 export const BENCH_API_KEY = 'sk-bench-0123456789';
+
+export interface WaitsServer {
+  url: string;
+  roundTripMs: number;
+}
+
+export interface WaitsServerStats {
+  statusRequests: number;
+  creates: number;
+  socketsAccepted: number;
+  peakOpenSockets: number;
+}
+
+async function waits(roundTripMs: number): Promise<() => Promise<void>> {
+  const stats: WaitsServerStats = { statusRequests: 0, creates: 0, socketsAccepted: 0, peakOpenSockets: 0 };
+  let open = 0;
+  const json = { 'content-type': 'application/json' };
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      const url = req.url ?? '';
+      let body: string;
+      if (req.method === 'POST') {
+        stats.creates++;
+        body = JSON.stringify({ id: `t${Date.now() + 60_000}x${stats.creates}`, status: 'pending' });
+      } else {
+        stats.statusRequests++;
+        const id = decodeURIComponent(url.slice(url.lastIndexOf('/') + 1));
+        const finishAt = Number(id.slice(1, id.indexOf('x')));
+        body =
+          Date.now() >= finishAt
+            ? JSON.stringify({
+                id,
+                created: 0,
+                status: 'completed',
+                progress: 100,
+                results: [`https://cdn.test/${id}.mp4`],
+              })
+            : JSON.stringify({ id, created: 0, status: 'processing' });
+      }
+      setTimeout(() => res.writeHead(200, json).end(body), roundTripMs);
+    });
+  });
+  server.on('connection', (socket: Socket) => {
+    stats.socketsAccepted++;
+    stats.peakOpenSockets = Math.max(stats.peakOpenSockets, ++open);
+    socket.once('close', () => open--);
+  });
+  server.keepAliveTimeout = 60_000;
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  const ready: WaitsServer = { url: `http://127.0.0.1:${port}`, roundTripMs };
+  process.stdout.write(`${JSON.stringify(ready)}\n`);
+  createInterface({ input: process.stdin }).on('line', (line) => {
+    if (line.trim() === 'stats') process.stdout.write(`${JSON.stringify(stats)}\n`);
+  });
+  return async () => {
+    server.closeAllConnections();
+    server.close();
+  };
+}
 
 async function overhead(): Promise<() => Promise<void>> {
   const [{ KlingClient }, { startGatewaySimulator }] = await Promise.all([loadSdk(), loadTesting()]);
@@ -122,7 +189,12 @@ async function scale(timeScale: number): Promise<() => Promise<void>> {
 
 if (isMain(import.meta.url)) {
   const [mode, arg] = process.argv.slice(2);
-  const stop = mode === 'scale' ? await scale(Number(arg ?? 0.25)) : await overhead();
+  const stop =
+    mode === 'scale'
+      ? await scale(Number(arg ?? 0.25))
+      : mode === 'waits'
+        ? await waits(Number(arg ?? 100))
+        : await overhead();
   process.stdin.resume();
   process.stdin.on('end', () => {
     void stop().then(() => process.exit(0));

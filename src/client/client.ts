@@ -24,6 +24,7 @@ import { klingJwtAuth } from '../gateways/kling/jwt.js';
 import { type Clock, systemClock } from '../http/clock.js';
 import { Exchange, errorReplyBody } from '../http/exchange.js';
 import type { Lane } from '../http/limiter.js';
+import { redactError } from '../http/redact.js';
 import { DEFAULT_RETRY_POLICY } from '../http/retry.js';
 import { createTransport, type Transport } from '../http/transport.js';
 import { type CostEstimate, estimateChecked, type PricingOptions } from '../pricing/estimate.js';
@@ -52,6 +53,7 @@ import {
   rememberSubmit,
   validateRecoverOptions,
 } from './recover.js';
+import { batchStatusReader, type ClientStats, PollScheduler } from './scheduler.js';
 import type {
   Balance,
   ConfirmWebhookInput,
@@ -63,7 +65,6 @@ import type {
   WaitOptions,
 } from './types.js';
 import { Uploads } from './uploads.js';
-import { batchStatusReader, type ClientStats, PollScheduler } from './scheduler.js';
 import { confirmedTask, type ParseWebhookInput, readWebhook } from './webhooks.js';
 
 const USER_AGENT = 'kling-sdk/0.1.0';
@@ -186,6 +187,7 @@ export class KlingClient {
       slots: slots.total - slots.reservedForControl,
       getTask: (ref, getOptions) => this.#getTask(ref, getOptions, 'poll'),
       batch: batchStatusReader(adapter, this.#paths, this.#http, this.#clock, this.#statusMap, this.#logger),
+      scrub: (error) => redactError(error, options.apiKey),
     });
   }
 
@@ -379,15 +381,13 @@ export class KlingClient {
    * `KlingTaskFailedError`, the deadline `KlingTimeoutError` with the last task seen.
    */
   wait(idOrHandle: string | SavedHandle, options: WaitOptions = NO_OPTIONS): Promise<SucceededTask> {
-    let waiting: Promise<SucceededTask>;
     try {
       const id = taskIdOf(idOrHandle, this.gateway);
-      waiting = this.#waits.wait(id, idOrHandle, validateWaitOptions(options));
+      // No wrapper promise per pending wait: the scheduler scrubs the key from any error it rejects with.
+      return this.#waits.wait(id, idOrHandle, validateWaitOptions(options));
     } catch (error) {
-      waiting = Promise.reject(error);
+      return this.#http.scrubbing(() => Promise.reject(error));
     }
-    // No async frame per pending wait: the key is scrubbed from an error only when one comes.
-    return waiting.catch((error: unknown) => this.#http.scrubbing(() => Promise.reject(error)));
   }
 
   /** Submit, then wait. `onSubmitted` runs in between, so the handle can be saved first. */

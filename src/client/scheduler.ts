@@ -87,6 +87,8 @@ export interface SchedulerContext {
   slots: number;
   /** One status read (with read retries) in the poll lane. */
   getTask(ref: string | SavedHandle, options: GetTaskOptions): Promise<Task>;
+  /** Removes the API key from an error before a wait rejects with it (no wrapper promise per wait). */
+  scrub?: ((error: unknown) => void) | undefined;
   batch?: BatchReader | undefined;
 }
 
@@ -122,7 +124,6 @@ class WaitRecord implements HeapItem {
   due = 0;
   /** This wait's unstretched polls per second (its share of the demand). */
   rate = 0;
-  polls = 0;
   /** Its first look is being held back by the resume spread. */
   spread = false;
   last: Task | undefined = undefined;
@@ -477,7 +478,6 @@ export class PollScheduler {
     this.#queued--;
     record.state = IN_FLIGHT;
     record.flight = flight;
-    record.polls++;
     this.#polls++;
     const slot = this.#samples % SAMPLES;
     this.#lags[slot] = Math.max(0, now - record.due);
@@ -682,7 +682,10 @@ export class PollScheduler {
     record.last = undefined;
     record.lastError = undefined;
     if (ok) record.resolve(value as SucceededTask);
-    else record.reject(value);
+    else {
+      this.#context.scrub?.(value);
+      record.reject(value);
+    }
   }
 
   // ---------------------------------------------------------------------------------------------
