@@ -211,6 +211,17 @@ describe('kling legacy replies', () => {
       '/proxy/123',
     );
   });
+  it('the new-standard adapter reads a legacy route and reply too', () => {
+    expect(kling.statusRequest('9', { paths: kling.paths, route: 'omni-video' }).path).toBe(
+      '/v1/videos/omni-video/9',
+    );
+    expect(kling.statusRequest('9', { paths: kling.paths }).path).toBe('/tasks?task_ids=9');
+    const videos = { videos: [{ url: 'https://cdn.example.com/v.mp4' }] };
+    expect(kling.parseTask(record({ task_status: 'succeed', task_result: videos }), context)).toMatchObject({
+      id: '867283741759111202',
+      status: 'succeeded',
+    });
+  });
   it('the lookup by external id is the query under the kind (text-to-video without a route)', () => {
     expect(klingLegacy.lookupRequest?.('ext 1', { paths })?.path).toBe('/v1/videos/text2video/ext%201');
     expect(klingLegacy.lookupRequest?.('ext-1', { paths, route: 'omni-video' })?.path).toBe(
@@ -368,6 +379,15 @@ describe('kling legacy end to end on loopback (the simulator’s legacy routes)'
       expect((await client.wait(handle)).status).toBe('succeeded');
     }
     expect(sim.stats).toMatchObject({ rejected: { kling: 0 }, created: { kling: 2 } });
+  });
+  it('a client on the new standard reads a legacy handle where it lives (its route)', async () => {
+    const legacy = make({ apiKey: 'sk-sim', klingApi: 'legacy' });
+    const handle = await legacy.submit({ prompt: 'p', startImage: img });
+    await legacy.wait(handle);
+    const fresh = make({ apiKey: 'sk-sim' });
+    const task = await fresh.getTask(JSON.parse(JSON.stringify(handle)));
+    expect(task).toMatchObject({ id: handle.id, status: 'succeeded' });
+    expect(sim.stats.requests.at(-1)?.path).toBe(`/v1/videos/image2video/${handle.id}`);
   });
   it('recover: the record looks the task up by its external id under its kind; an unknown id proves nothing', async () => {
     const client = make({ apiKey: 'sk-sim', klingApi: 'legacy' });

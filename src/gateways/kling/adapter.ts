@@ -25,6 +25,7 @@ import type {
 import { mergeRawFields, statusRequestByPath } from '../wire.js';
 import { catalog, klingModel } from './catalog.js';
 import { parseKlingError } from './errors.js';
+import { isLegacyRoute, klingLegacyTaskOf, legacyTaskPath } from './legacy-task.js';
 import { parseKlingWebhook, verifyKlingWebhook } from './webhook.js';
 
 const STATUS: Readonly<Record<string, TaskStatus>> = {
@@ -146,7 +147,11 @@ export const kling: GatewayAdapter = {
     };
   },
 
-  statusRequest: statusRequestByPath,
+  // A legacy-standard handle (its route names the kind it was created on) is read where it lives.
+  statusRequest: (id, location) =>
+    isLegacyRoute(location.route)
+      ? { method: 'GET', path: legacyTaskPath(location.route, id), headers: {} }
+      : statusRequestByPath(id, location),
 
   parseSubmit(body) {
     const id = firstString(body, ['data.id']);
@@ -156,6 +161,11 @@ export const kling: GatewayAdapter = {
 
   parseTask(body, context) {
     const list = at(body, 'data');
+    // The legacy query's reply (a legacy handle's read): `data` is the task record itself.
+    const record = Array.isArray(list) ? undefined : asObject(list);
+    if (record !== undefined && firstString(record, ['task_id']) !== undefined) {
+      return klingLegacyTaskOf(record, body, context);
+    }
     if (!Array.isArray(list)) throw malformed('kling', 'the task reply has no data[] list', body);
     // A batch reply: the item for the id asked for (the only one, when one id was asked).
     const items = list.map(asObject).filter((item) => item !== undefined);

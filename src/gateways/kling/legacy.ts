@@ -14,38 +14,11 @@
  */
 import { KlingUnsupportedError, KlingValidationError } from '../../errors.js';
 import type { ResolvedVideoRequest } from '../../request/index.js';
-import { asObject, at, firstString, isHttpUrl, malformed, optional, toDate } from '../read.js';
-import { buildTask } from '../task.js';
-import type {
-  GatewayAdapter,
-  GatewayPaths,
-  ParseContext,
-  Task,
-  TaskCost,
-  TaskLocation,
-  TaskStatus,
-  Video,
-  WireRequest,
-} from '../types.js';
+import { asObject, at, firstString, malformed } from '../read.js';
+import type { GatewayAdapter, GatewayPaths, TaskLocation, WireRequest } from '../types.js';
 import { mergeRawFields } from '../wire.js';
-import { imageField, type KlingKind, kling, klingKindOf, klingRawFields, OUTPUT_TTL_MS } from './adapter.js';
-
-const STATUS: Readonly<Record<string, TaskStatus>> = {
-  submitted: 'queued',
-  processing: 'running',
-  succeed: 'succeeded',
-  // Not documented for the legacy query; read as the new standard's word in case it appears.
-  succeeded: 'succeeded',
-  failed: 'failed',
-};
-
-/** The `<kind>` path segment of each create: the handle's route. */
-export const KLING_LEGACY_KINDS: Readonly<Record<KlingKind, string>> = {
-  t2v: 'text2video',
-  i2v: 'image2video',
-  omni: 'omni-video',
-};
-const KINDS = new Set(Object.values(KLING_LEGACY_KINDS));
+import { imageField, type KlingKind, kling, klingKindOf, klingRawFields } from './adapter.js';
+import { isLegacyRoute, KLING_LEGACY_KINDS, klingLegacyTaskOf, legacyTaskPath } from './legacy-task.js';
 
 const MODEL_NAME: Readonly<Record<KlingKind, string>> = {
   t2v: 'kling-v3',
@@ -162,7 +135,7 @@ export function legacyBody(request: ResolvedVideoRequest, kind: KlingKind): Reco
 /** The kind a status read goes to: the handle's route, or the client's status path when it was given. */
 function statusPath(id: string, { paths, route }: TaskLocation): string {
   const encoded = encodeURIComponent(id);
-  if (route !== undefined && KINDS.has(route)) return `/v1/videos/${route}/${encoded}`;
+  if (isLegacyRoute(route)) return legacyTaskPath(route, id);
   if (paths.status !== LEGACY_PATHS.status) return paths.status.replace('{id}', encoded);
   throw new KlingValidationError(
     [
@@ -174,50 +147,6 @@ function statusPath(id: string, { paths, route }: TaskLocation): string {
     ],
     { subject: 'handle' },
   );
-}
-
-/** The legacy task record (`data` of the status reply; the legacy callback body) as a task. */
-export function klingLegacyTaskOf(
-  record: Record<string, unknown>,
-  raw: unknown,
-  context: ParseContext,
-): Task {
-  const updated = toDate(record.updated_at);
-  const list = at(record, 'task_result.videos');
-  const videos: Video[] = (Array.isArray(list) ? list : [])
-    .filter((v) => isHttpUrl(at(v, 'url')))
-    .map((v) => ({
-      url: at(v, 'url') as string,
-      ...optional(
-        'expiresAt',
-        updated === undefined ? undefined : new Date(updated.getTime() + OUTPUT_TTL_MS),
-      ),
-    }));
-  const message = firstString(record, ['task_status_msg']);
-  return buildTask({
-    gateway: 'kling',
-    id: firstString(record, ['task_id']) ?? '',
-    raw,
-    vendorStatus: firstString(record, ['task_status']),
-    table: STATUS,
-    context,
-    videos,
-    error: { message: message === '' ? undefined : message },
-    cost: legacyCost(record),
-  });
-}
-
-/**
- * The actual charge: `final_unit_deduction` (units, a decimal string) on the query; the callback may carry
- * `final_balance_deduction {quota, list_price}` instead (balance, currency unstated: left out).
- */
-function legacyCost(record: Record<string, unknown>): TaskCost | undefined {
-  const raw = record.final_unit_deduction;
-  if (raw === undefined || raw === null || raw === '') return undefined;
-  const units = Number(raw);
-  return Number.isFinite(units) && units >= 0
-    ? { amount: units, unit: 'credits', reserved: false }
-    : undefined;
 }
 
 // Batch status reads are the new standard's (`GET /tasks`); whether they list legacy tasks is undocumented.
@@ -264,8 +193,8 @@ export const klingLegacy: GatewayAdapter = {
   // "GET /v1/videos/<kind>/<external_task_id>": the query takes either id. The kind is the route's where
   // the caller has it, text-to-video otherwise; an unknown id is an error reply, never proof of absence.
   lookupRequest: (externalId, { route }) => {
-    const kind = route !== undefined && KINDS.has(route) ? route : KLING_LEGACY_KINDS.t2v;
-    return { method: 'GET', path: `/v1/videos/${kind}/${encodeURIComponent(externalId)}`, headers: {} };
+    const kind = isLegacyRoute(route) ? route : KLING_LEGACY_KINDS.t2v;
+    return { method: 'GET', path: legacyTaskPath(kind, externalId), headers: {} };
   },
 
   parseLookup(body, context) {
