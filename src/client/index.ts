@@ -27,6 +27,7 @@ export type {
   ConfirmWebhookInput,
   GenerateOptions,
   GetTaskOptions,
+  KlingApi,
   KlingClientOptions,
   Logger,
   SubmitOptions,
