@@ -76,6 +76,12 @@ describe('kling legacy toWire: each request field', () => {
     });
     expect(wire({ prompt: 'p', mode: 'pro' })).toMatchObject({ mode: 'pro' });
   });
+  it('a caller-given create path (endpoints.create) is text-to-video’s; the other kinds keep theirs', () => {
+    const custom = { ...paths, create: '/proxy/text2video' };
+    const at = (input: VideoRequest) => klingLegacy.toWire(parseVideoRequest(input), { paths: custom });
+    expect(at({ prompt: 'p' })).toMatchObject({ path: '/proxy/text2video', route: 'text2video' });
+    expect(at({ prompt: 'p', startImage: img }).path).toBe('/v1/videos/image2video');
+  });
   it('the external id goes to external_task_id', () => {
     expect(toWire({ prompt: 'p' }, 'ext-9').body).toMatchObject({ external_task_id: 'ext-9' });
     expect(wire({ prompt: 'p' })).not.toHaveProperty('external_task_id');

@@ -161,13 +161,14 @@ export const klingLegacy: GatewayAdapter = {
   ...shared,
   paths: LEGACY_PATHS,
 
-  toWire(request, { externalId }): WireRequest {
+  toWire(request, { paths, externalId }): WireRequest {
     const kind = klingKindOf(request);
     const body = legacyBody(request, kind);
     if (externalId !== undefined) body.external_task_id = externalId;
     return {
       method: 'POST',
-      path: `/v1/videos/${KLING_LEGACY_KINDS[kind]}`,
+      // Text-to-video is `paths.create` (overridable by `endpoints.create`); the other kinds keep theirs.
+      path: kind === 't2v' ? paths.create : `/v1/videos/${KLING_LEGACY_KINDS[kind]}`,
       headers: { 'content-type': 'application/json' },
       body: mergeRawFields('kling', body, klingRawFields(request), []),
       route: KLING_LEGACY_KINDS[kind],
