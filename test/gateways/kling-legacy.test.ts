@@ -157,6 +157,7 @@ describe('kling legacy toWire: each request field', () => {
       expect((error as Error).message).toMatch(/legacy standard/);
     };
     refused({ prompt: 'p', multiShot: { type: 'customize', shots } }, 'prompt');
+    refused({ startImage: img }, 'prompt');
     refused({ prompt: 'p', startImage: img, aspectRatio: '16:9' }, 'aspectRatio');
     refused({ prompt: 'p', referenceVideos: ['https://cdn.example.com/v.mp4'] }, 'referenceVideos');
   });

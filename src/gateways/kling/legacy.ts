@@ -9,8 +9,8 @@
  * omni-video body (`image_list[].image_url`, `element_list`) is a reseller's copy of the vendor page (INFERRED).
  *
  * The kind a task was created on is its handle's `route` (`text2video`, `image2video`, `omni-video`): the
- * status path needs it. Callbacks, errors and the lookup by external id are the new standard's adapter's
- * where the wire is shared.
+ * status path and the lookup by external id need it. Callbacks and errors are the new standard adapter's
+ * (the same envelope and codes); batch reads are the new standard's only.
  */
 import { KlingUnsupportedError, KlingValidationError } from '../../errors.js';
 import type { ResolvedVideoRequest } from '../../request/index.js';
@@ -62,6 +62,15 @@ export function legacyBody(request: ResolvedVideoRequest, kind: KlingKind): Reco
       'kling',
       'prompt',
       'kling (legacy standard) ignores the prompt with customize multi-shot (multi_prompt carries the shots): give the shots or a prompt, not both',
+    );
+  }
+  if (request.prompt === undefined && shots?.type !== 'customize') {
+    // "When multi_shot is false or shot_type is intelligence, the current parameter must not be empty"
+    // (the image-to-video page too, though the new standard takes a first frame alone).
+    throw new KlingUnsupportedError(
+      'kling',
+      'prompt',
+      'kling (legacy standard) needs a prompt unless the shots are customize multi-shot (the new standard takes a first frame alone)',
     );
   }
   if (request.prompt !== undefined) body.prompt = request.prompt;
