@@ -48,7 +48,10 @@ export interface WaitStats {
    * where the gateway reads several tasks in one request); null before any poll came back.
    */
   capacityPerSecond: number | null;
-  /** The measured round trip of a poll (EWMA), in ms; null before any came back. */
+  /**
+   * The measured round trip of a poll at a slot (EWMA; time queued in the limiter taken out), in ms;
+   * null before any came back.
+   */
   roundTripMs: number | null;
   /**
    * How far intervals stretch while polls queue for a slot: demand ÷ capacity when above 1 and polls
@@ -492,6 +495,7 @@ export class PollScheduler {
     this.#inFlight++;
     this.#requests++;
     const started = now;
+    const load = this.#inFlight;
     this.#context
       .getTask(record.ref, {
         signal: flight.controller.signal,
@@ -499,12 +503,12 @@ export class PollScheduler {
       })
       .then(
         (task) => {
-          this.#returned(started, true);
+          this.#returned(started, true, load);
           if (record.state === IN_FLIGHT) this.#seen(record, task);
           this.#after();
         },
         (error: unknown) => {
-          this.#returned(started, false);
+          this.#returned(started, false, load);
           if (record.state === IN_FLIGHT) this.#failed(record, error);
           this.#after();
         },
@@ -519,6 +523,7 @@ export class PollScheduler {
     this.#inFlight++;
     this.#requests++;
     const started = now;
+    const load = this.#inFlight;
     batch
       .read(ids, {
         signal: flight.controller.signal,
@@ -526,7 +531,7 @@ export class PollScheduler {
       })
       .then(
         (tasks) => {
-          this.#returned(started, true);
+          this.#returned(started, true, load);
           for (const record of records) {
             if (record.state !== IN_FLIGHT) continue;
             const task = tasks.get(record.id);
@@ -539,7 +544,7 @@ export class PollScheduler {
           this.#after();
         },
         (error: unknown) => {
-          this.#returned(started, false);
+          this.#returned(started, false, load);
           const live = records.filter((r) => r.state === IN_FLIGHT);
           if (isRetryableRead(error)) {
             if (live.length > 0)
@@ -565,17 +570,23 @@ export class PollScheduler {
       );
   }
 
-  /** A poll request came back: a slot is free; the round trip of an answered one is sampled. */
-  #returned(started: number, sample: boolean): void {
+  /**
+   * A poll request came back: a slot is free; the round trip of an answered one is sampled. `load` is
+   * how many poll requests were out when it left: past the poll slots, the rest of them queued in the
+   * limiter first, so its service time is the round trip × slots ÷ load (Little's law); that is what
+   * the capacity is made of.
+   */
+  #returned(started: number, sample: boolean, load: number): void {
     this.#inFlight--;
     if (!sample) return;
-    const rtt = Math.max(0, this.#clock.now() - started);
+    const slots = Math.max(1, this.#context.slots);
+    const rtt = (Math.max(0, this.#clock.now() - started) * Math.min(slots, load)) / load;
     if (this.#rtt === undefined) this.#rtt = rtt;
     else {
       // One hung request (cut after its timeout) must not make the pool look 100 times slower at once:
       // a sample counts for at most 4 times the estimate, so only a lasting slowdown moves it far.
-      const sample = Math.min(rtt, 4 * Math.max(this.#rtt, 1));
-      this.#rtt += RTT_WEIGHT * (sample - this.#rtt);
+      const bounded = Math.min(rtt, 4 * Math.max(this.#rtt, 1));
+      this.#rtt += RTT_WEIGHT * (bounded - this.#rtt);
     }
   }
 

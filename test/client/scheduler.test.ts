@@ -245,12 +245,20 @@ describe('PollScheduler', () => {
     const clock = new VirtualClock();
     const polls = new Map<string, number>();
     const sent: string[] = [];
+    // Two connection slots, as the client's limiter would hold them; the scheduler sends up to twice that.
+    let busy = 0;
+    const queue: (() => void)[] = [];
     const { scheduler: s, warnings } = scheduler(
       async (ref) => {
         const id = idOf(ref);
         sent.push(id);
         polls.set(id, (polls.get(id) ?? 0) + 1);
+        if (busy < 2) busy++;
+        else await new Promise<void>((resolve) => queue.push(resolve));
         await clock.sleep(100); // a 100 ms round trip
+        const next = queue.shift();
+        if (next === undefined) busy--;
+        else next();
         return clock.now() - start >= 20_000 ? succeeded(id) : running(id);
       },
       { clock, slots: 2 }, // 2 slots / 0.1 s = 20 polls/s; 200 waits at 1 s want 200/s
