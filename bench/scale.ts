@@ -240,7 +240,6 @@ async function simulatorRun(): Promise<SectionResult> {
   };
 }
 
-
 // ---------------------------------------------------------------------------------------------------
 // The poll scheduler (issue 13): bytes per idle wait, and many waits against a 100 ms round trip.
 

@@ -2,7 +2,7 @@
 import type { GatewayId } from '../catalog/index.js';
 import { KlingValidationError } from '../errors.js';
 import { asObject, type Json } from './read.js';
-import type { GatewayPaths, TaskLocation, UploadFile, WireRequest } from './types.js';
+import type { TaskLocation, UploadFile, WireRequest } from './types.js';
 
 /**
  * Adds a caller's raw fields (`providerOptions.<gateway>`) to a wire body. Objects named in `nested`
