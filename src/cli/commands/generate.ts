@@ -1,4 +1,4 @@
-import { constants, existsSync } from 'node:fs';
+import { constants, existsSync, statSync } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
@@ -108,6 +108,14 @@ function maxCostFrom(flags: GenerateFlags): MaxCost | undefined {
   return credits === undefined ? undefined : { credits };
 }
 
+function isRegularFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
 /** Most file systems take names of at most 255 bytes. */
 const MAX_NAME_BYTES = 255;
 
@@ -128,7 +136,7 @@ async function checkWritable(out: string | undefined, cwd: string, savesHandle: 
   }
   // A handle file without its video is a task that was never downloaded (maybe still rendering, and
   // paid for): writing this submit's handle over it would lose the only way back to that task.
-  if (savesHandle && out !== undefined && existsSync(handlePathFor(path)) && !existsSync(path)) {
+  if (savesHandle && out !== undefined && isRegularFile(handlePathFor(path)) && !existsSync(path)) {
     throw new CliError(
       EXIT.usage,
       `--out: ${handlePathFor(path)} holds the handle of an earlier task whose video was never saved (it may still be rendering, and is paid for). Finish it with \`kling wait ${handlePathFor(path)}\`, or remove that file, or pick another --out. Nothing was sent.`,
