@@ -30,8 +30,12 @@ import type { HttpRequest, HttpResponse, Transport } from './transport.js';
 
 type PRetry = typeof import('p-retry').default;
 let pRetryModule: Promise<PRetry> | undefined;
-/** p-retry loads on the first failure that may be retried, not at import: most calls never need it. */
-function loadPRetry(): Promise<PRetry> {
+/**
+ * p-retry loads on the first failure that may be retried, not at import: most calls never need it.
+ * Exported for tests whose virtual clock must not jump ahead while the module is still loading.
+ * @internal
+ */
+export function loadPRetry(): Promise<PRetry> {
   pRetryModule ??= import('p-retry').then((module) => module.default);
   return pRetryModule;
 }

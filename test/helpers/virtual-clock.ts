@@ -1,4 +1,5 @@
 import type { Clock } from '../../src/http/clock.js';
+import { loadPRetry } from '../../src/http/exchange.js';
 
 interface Timer {
   at: number;
@@ -50,14 +51,18 @@ export class VirtualClock implements Clock {
   #schedule(): void {
     if (this.#scheduled) return;
     this.#scheduled = true;
-    setTimeout(() => {
-      this.#scheduled = false;
-      this.#timers.sort((a, b) => a.at - b.at || a.seq - b.seq);
-      const next = this.#timers.shift();
-      if (next === undefined) return;
-      this.#now = Math.max(this.#now, next.at);
-      next.resolve();
-      if (this.#timers.length > 0) this.#schedule();
-    }, 0);
+    // The exchange loads p-retry on a first failure: a module still loading is real work, not idleness,
+    // so time never jumps (to a wait's deadline, say) while it loads.
+    setTimeout(() => void loadPRetry().then(() => this.#advance()), 0);
+  }
+
+  #advance(): void {
+    this.#scheduled = false;
+    this.#timers.sort((a, b) => a.at - b.at || a.seq - b.seq);
+    const next = this.#timers.shift();
+    if (next === undefined) return;
+    this.#now = Math.max(this.#now, next.at);
+    next.resolve();
+    if (this.#timers.length > 0) this.#schedule();
   }
 }
