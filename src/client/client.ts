@@ -336,15 +336,14 @@ export class KlingClient {
         timeoutMs: options.timeoutMs,
         maxRetries: options.maxRetries,
       },
-      (reply) => {
-        const now = this.#clock.now();
-        const context: ParseContext =
-          this.#statusMap === undefined
-            ? { now, taskId: id }
-            : { now, taskId: id, statusMap: this.#statusMap };
-        return parse(reply, context);
-      },
+      (reply) => parse(reply, this.#parseContext(id)),
     );
+  }
+
+  /** How replies about task `taskId` are read: now, the id asked for, the caller's status words. */
+  #parseContext(taskId: string): ParseContext {
+    const now = this.#clock.now();
+    return this.#statusMap === undefined ? { now, taskId } : { now, taskId, statusMap: this.#statusMap };
   }
 
   /**
@@ -466,14 +465,8 @@ export class KlingClient {
           timeoutMs: options.timeoutMs,
           maxRetries: options.maxRetries,
         },
-        (reply) => {
-          const now = this.#clock.now();
-          const statusMap = this.#statusMap;
-          // The id asked for is ours: the adapter picks the task that carries it.
-          const context: ParseContext =
-            statusMap === undefined ? { now, taskId: externalId } : { now, taskId: externalId, statusMap };
-          return parseLookup.call(adapter, reply, context);
-        },
+        // The id asked for is ours: the adapter picks the task that carries it.
+        (reply) => parseLookup.call(adapter, reply, this.#parseContext(externalId)),
       );
       if (task === null) {
         this.#logger.info?.('kling-sdk: no task carries the external id', {

@@ -14,17 +14,9 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { KlingValidationError, KlingWebhookError } from '../../errors.js';
-import { asObject, at, firstString, isHttpUrl, malformed, optional, toDate } from '../read.js';
-import { buildTask, DAY_MS } from '../task.js';
-import type {
-  HeaderLookup,
-  ParseContext,
-  Task,
-  TaskCost,
-  TaskStatus,
-  WebhookReply,
-  WebhookSecrets,
-} from '../types.js';
+import { asObject, firstString, malformed } from '../read.js';
+import type { HeaderLookup, ParseContext, Task, WebhookReply, WebhookSecrets } from '../types.js';
+import { klingLegacyTaskOf } from './legacy-task.js';
 
 /** "Verify that the timestamp is within ±5 minutes of your server time to prevent replay attacks." */
 export const KLING_WEBHOOK_TOLERANCE_S = 5 * 60;
@@ -128,18 +120,8 @@ export function verifyKlingWebhook(
 // ---------------------------------------------------------------------------------------------------
 // Bodies
 
-const LEGACY_STATUS: Readonly<Record<string, TaskStatus>> = {
-  submitted: 'queued',
-  processing: 'running',
-  succeed: 'succeeded',
-  failed: 'failed',
-};
-
-/** "generated images/videos will be cleared after 30 days". */
-const OUTPUT_TTL_MS = 30 * DAY_MS;
-
 /**
- * A callback body as a task: a legacy record (`task_id`) read here; a new-standard record (`id`) read by
+ * A callback body as a task: a legacy record (`task_id`) read as the legacy query's record is; a new-standard record (`id`) read by
  * `readNewRecord`, the adapter's reader of one `GET /tasks` item. `raw` is the body as posted.
  */
 export function parseKlingWebhook(
@@ -149,46 +131,10 @@ export function parseKlingWebhook(
 ): WebhookReply {
   const record = asObject(body);
   if (record !== undefined && firstString(record, ['task_id']) !== undefined) {
-    return { task: legacyTask(record, context) };
+    return { task: klingLegacyTaskOf(record, record, context) };
   }
   if (record === undefined || firstString(record, ['id']) === undefined) {
     throw malformed('kling', 'the callback has no id (new standard) or task_id (legacy)', body);
   }
   return { task: { ...readNewRecord(record, context), raw: body } };
-}
-
-/** The legacy task record (the callback body; `data` of a legacy status reply). */
-function legacyTask(record: Record<string, unknown>, context: ParseContext): Task {
-  const updated = toDate(record.updated_at);
-  const videos = (
-    Array.isArray(at(record, 'task_result.videos')) ? (at(record, 'task_result.videos') as unknown[]) : []
-  )
-    .filter((v) => isHttpUrl(at(v, 'url')))
-    .map((v) => ({
-      url: at(v, 'url') as string,
-      ...optional(
-        'expiresAt',
-        updated === undefined ? undefined : new Date(updated.getTime() + OUTPUT_TTL_MS),
-      ),
-    }));
-  const message = firstString(record, ['task_status_msg']);
-  return buildTask({
-    gateway: 'kling',
-    id: firstString(record, ['task_id']) as string,
-    raw: record,
-    vendorStatus: firstString(record, ['task_status']),
-    table: LEGACY_STATUS,
-    context,
-    videos,
-    error: { message: message === '' ? undefined : message },
-    cost: legacyCost(record.final_unit_deduction),
-  });
-}
-
-/** `final_unit_deduction`, the units charged (a decimal string); unreadable or absent: left out. */
-function legacyCost(value: unknown): TaskCost | undefined {
-  if (typeof value !== 'string' && typeof value !== 'number') return undefined;
-  const amount = Number(value);
-  if (String(value).trim() === '' || !Number.isFinite(amount) || amount < 0) return undefined;
-  return { amount, unit: 'credits', reserved: false };
 }
