@@ -41,6 +41,12 @@ export interface GatewayCatalog {
    * endpoints lack), as `findUnsupported` reports it. Pure: pricing calls it.
    */
   unsupported?(request: VideoRequest): UnsupportedUse[];
+  /**
+   * Field support that differs on another wire standard a client can pick (the official Kling API's
+   * `legacy` standard, `klingApi: 'legacy'`), over `capabilities.fields`. Prices and quotes use the
+   * default standard; a client on the other one checks requests against these.
+   */
+  standards?: Readonly<Record<string, Partial<GatewayCapabilities['fields']>>>;
 }
 
 /** A field the gateway supports as the SDK maps it. */

@@ -76,6 +76,8 @@ const USER_AGENT = 'kling-sdk/0.1.0';
  */
 export const ESTIMATE_RESOLVED: unique symbol = Symbol.for('kling-sdk.client.estimateResolved');
 export const SUBMIT_RESOLVED: unique symbol = Symbol.for('kling-sdk.client.submitResolved');
+/** The wire standard a client checks requests against, where its gateway has two (the router's check). */
+export const CAPABILITY_STANDARD: unique symbol = Symbol.for('kling-sdk.client.capabilityStandard');
 
 /**
  * A client for one gateway: prices a request (`estimate`), submits it (`submit`, a paid write that is
@@ -111,6 +113,8 @@ export class KlingClient {
   readonly #webhookSecrets: Pick<ParseWebhookInput, 'webhookSecret' | 'webhookKeys'>;
   /** Checked once, with every other option, at construction. */
   readonly #pricing: PricingOptions;
+  /** The wire standard requests are checked against where the gateway has two (Kling's `legacy`). */
+  readonly [CAPABILITY_STANDARD]: string | undefined;
 
   /**
    * Checks every option at once, before anything is sent: an invalid or unknown one (or a missing API
@@ -127,6 +131,7 @@ export class KlingClient {
     // The gateway's adapter (for kling, the wire standard the options chose).
     const adapter = adapterFor(gateway, options.klingApi);
     this.#adapter = adapter;
+    this[CAPABILITY_STANDARD] = options.klingApi === 'legacy' ? 'legacy' : undefined;
     this.#paths = { ...adapter.paths, ...options.endpoints };
     this.#clock = options.clock ?? systemClock;
     this.#logger = options.logger;
@@ -193,7 +198,7 @@ export class KlingClient {
 
   /** The cost of `request` at this client's gateway: pure, no request sent. */
   estimate(request: VideoRequest): CostEstimate {
-    return this[ESTIMATE_RESOLVED](validateForGateway(this.gateway, request));
+    return this[ESTIMATE_RESOLVED](validateForGateway(this.gateway, request, this[CAPABILITY_STANDARD]));
   }
 
   /** `estimate` for a request already validated and checked for this gateway (the router's). */
@@ -207,7 +212,10 @@ export class KlingClient {
    */
   async submit(request: VideoRequest, options: SubmitOptions = NO_OPTIONS): Promise<TaskHandle> {
     return this.#http.scrubbing(() =>
-      this.#submit(validateForGateway(this.gateway, request), validateSubmitOptions(options)),
+      this.#submit(
+        validateForGateway(this.gateway, request, this[CAPABILITY_STANDARD]),
+        validateSubmitOptions(options),
+      ),
     );
   }
 

@@ -13,7 +13,7 @@ import type { SucceededTask, Task } from '../gateways/index.js';
 import { type CostEstimate, estimateChecked, type PricingOptions } from '../pricing/estimate.js';
 import { checkServable, parseVideoRequest, type ResolvedVideoRequest } from '../request/index.js';
 import { checkBudget, type MaxCost } from './budget.js';
-import { ESTIMATE_RESOLVED, type KlingClient, SUBMIT_RESOLVED } from './client.js';
+import { CAPABILITY_STANDARD, ESTIMATE_RESOLVED, type KlingClient, SUBMIT_RESOLVED } from './client.js';
 import type { DownloadOptions, DownloadResult } from './download.js';
 import { parseSavedHandle, type SavedHandle, type TaskHandle } from './handle.js';
 import {
@@ -252,7 +252,7 @@ export class KlingRouter {
     const skipped: SkippedGateway[] = [];
     for (const [gateway, client] of this.#clients) {
       try {
-        checkServable(gateway, resolved);
+        checkServable(gateway, resolved, client[CAPABILITY_STANDARD]);
         const estimate =
           this.#pricing !== undefined
             ? estimateChecked(gateway, resolved, this.#pricing)

@@ -102,14 +102,42 @@ const RATE_ROWS_BY_MODE = byGateway(({ rates }) => {
  * Pure: pricing and the client both use it, so a quote never lists a gateway that lacks a feature
  * the request uses. (A missing prompt does not change a price: see `findMissingRequired`.)
  */
-export function findUnsupported(gateway: GatewayId, request: VideoRequest): UnsupportedUse[] {
-  const problems = unsupportedUsesOn(gateway, CAPABILITIES[gateway], request);
+export function findUnsupported(
+  gateway: GatewayId,
+  request: VideoRequest,
+  standard?: string,
+): UnsupportedUse[] {
+  const problems = unsupportedUsesOn(gateway, capabilitiesOn(gateway, standard), request);
   const more = GATEWAY_CATALOGS[gateway].unsupported?.(request);
   if (more !== undefined) for (const problem of more) problems.push(problem);
   return problems;
 }
 
 /** Fields `gateway` requires that `request` leaves out (today only the prompt). */
-export function findMissingRequired(gateway: GatewayId, request: VideoRequest): UnsupportedUse[] {
-  return missingRequiredOn(gateway, CAPABILITIES[gateway], request);
+export function findMissingRequired(
+  gateway: GatewayId,
+  request: VideoRequest,
+  standard?: string,
+): UnsupportedUse[] {
+  return missingRequiredOn(gateway, capabilitiesOn(gateway, standard), request);
+}
+
+/** Built once per gateway and standard: the check runs on every submit. */
+const BY_STANDARD = new Map<string, GatewayCapabilities>();
+
+/**
+ * `gateway`'s capabilities on a wire standard other than its default (`GatewayCatalog.standards`); the
+ * default ones for `undefined` or a standard the catalog does not name.
+ */
+export function capabilitiesOn(gateway: GatewayId, standard: string | undefined): GatewayCapabilities {
+  const fields = standard === undefined ? undefined : GATEWAY_CATALOGS[gateway].standards?.[standard];
+  if (fields === undefined) return CAPABILITIES[gateway];
+  const key = `${gateway}:${standard}`;
+  let found = BY_STANDARD.get(key);
+  if (found === undefined) {
+    const base = CAPABILITIES[gateway];
+    found = { ...base, fields: { ...base.fields, ...fields } };
+    BY_STANDARD.set(key, found);
+  }
+  return found;
 }

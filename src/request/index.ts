@@ -23,18 +23,30 @@ export { isNonPublicHost } from './url-rules.js';
  * an invalid request or an unknown gateway, and `KlingUnsupportedError` (naming the field and the
  * gateway) for one the gateway can't honour: nothing is silently dropped.
  */
-export function validateForGateway(gateway: GatewayId, input: unknown): ResolvedVideoRequest {
+export function validateForGateway(
+  gateway: GatewayId,
+  input: unknown,
+  standard?: string,
+): ResolvedVideoRequest {
   if (!isGatewayId(gateway)) throw unknownGateway(gateway);
-  return checkServable(gateway, parseVideoRequest(input));
+  return checkServable(gateway, parseVideoRequest(input), standard);
 }
 
 /**
  * `request` (already validated by `parseVideoRequest`) once `gateway` is known to serve all of it; else
  * `KlingUnsupportedError` naming the field and the gateway. The router parses a request once and checks
- * it here for each gateway.
+ * it here for each gateway. `standard`: the client's wire standard where the gateway has two (Kling's
+ * `legacy`).
  */
-export function checkServable(gateway: GatewayId, request: ResolvedVideoRequest): ResolvedVideoRequest {
-  const problems = [...findUnsupported(gateway, request), ...findMissingRequired(gateway, request)];
+export function checkServable(
+  gateway: GatewayId,
+  request: ResolvedVideoRequest,
+  standard?: string,
+): ResolvedVideoRequest {
+  const problems = [
+    ...findUnsupported(gateway, request, standard),
+    ...findMissingRequired(gateway, request, standard),
+  ];
   const first = problems[0];
   if (first !== undefined) {
     throw new KlingUnsupportedError(gateway, first.field, problems.map((p) => p.message).join('; '));

@@ -13,6 +13,7 @@ import {
   KlingApiError,
   KlingClient,
   KlingResponseError,
+  KlingRouter,
   KlingUnsupportedError,
   KlingValidationError,
   type SubmitRecord,
@@ -374,6 +375,24 @@ describe('kling legacy end to end on loopback (the simulator’s legacy routes)'
     const again = await client.getTask(JSON.parse(JSON.stringify(handle)));
     expect(again.status).toBe('succeeded');
   });
+  it('negativePrompt: sent on the legacy standard (which takes it), refused before sending on the new', async () => {
+    const legacy = make({ apiKey: 'sk-sim', klingApi: 'legacy' });
+    const request = { prompt: 'a fox', negativePrompt: 'blur', duration: 5 } as const;
+    expect(legacy.estimate(request).gateway).toBe('kling');
+    await legacy.submit(request);
+    expect(sim.tasks()[0]?.request).toMatchObject({ negative_prompt: 'blur' });
+    const current = make({ apiKey: 'sk-sim' });
+    const error = await current.submit(request).catch((e: unknown) => e);
+    expect(KlingUnsupportedError.is(error)).toBe(true);
+    expect(String(error)).toContain('negative_prompt');
+    expect(sim.tasks()).toHaveLength(1);
+    // The router checks each client on its own standard: a legacy kling client serves the request.
+    const router = new KlingRouter({ clients: [legacy] });
+    const routed = await router.submit(request);
+    expect(routed.gateway).toBe('kling');
+    expect(sim.tasks()).toHaveLength(2);
+  });
+
   it('image-to-video and omni are created on their paths and read under them', async () => {
     const client = make({ apiKey: 'sk-sim', klingApi: 'legacy' });
     const cases: [VideoRequest, string][] = [

@@ -172,4 +172,7 @@ export const catalog = {
   rateVariant: (request) =>
     klingModel(request) !== 'omni' ? undefined : hasItems(request.referenceVideos) ? 'omni-video' : 'omni',
   unsupported: klingUnsupported,
+  // The legacy standard (`klingApi: 'legacy'`) takes `negative_prompt` (legacy text2video/image2video
+  // pages); the rest of its field support is the new standard's, and its adapter refuses what it can't map.
+  standards: { legacy: { negativePrompt: yes } },
 } satisfies GatewayCatalog;
