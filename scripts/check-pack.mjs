@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 
 const repo = resolve(import.meta.dirname, '..');
 const started = performance.now();
@@ -30,6 +30,16 @@ const mswVersion = JSON.parse(readFileSync(join(repo, 'node_modules/msw/package.
 const aiVersion = JSON.parse(readFileSync(join(repo, 'node_modules/ai/package.json'), 'utf8')).version;
 
 const dir = mkdtempSync(join(tmpdir(), 'kling-pack-'));
+// The install must be alone: a node_modules in a folder above the temp dir (a stray /tmp/node_modules)
+// would let msw resolve from there, and the no-msw checks below would fail for a reason not the package's.
+for (let up = dirname(dir); ; up = dirname(up)) {
+  if (existsSync(join(up, 'node_modules'))) {
+    throw new Error(
+      `check:pack: ${join(up, 'node_modules')} is above the temp dir ${dir}: remove it or set TMPDIR elsewhere`,
+    );
+  }
+  if (dirname(up) === up) break;
+}
 const npmEnv = { ...process.env, npm_config_audit: 'false', npm_config_fund: 'false' };
 const run = (cmd, args, cwd = dir) =>
   execFileSync(cmd, args, { cwd, env: npmEnv, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
